@@ -1,0 +1,92 @@
+/**
+ * The one port every service talks to the log through. Two implementations: the embedded SQLite
+ * log (default, one machine) and Kafka (distributed). Both pass the same contract suite
+ * (`testing/event-log-contract.ts`).
+ *
+ * Records carry opaque text values: decoding into contract types happens at each consumer, so an
+ * undecodable message can be sent to the dead-letter stream instead of stopping the consumer.
+ */
+export interface StreamSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** How long records are kept; undefined keeps them forever. */
+  readonly retentionMs?: number;
+}
+
+export interface AppendRecord {
+  readonly key: string;
+  readonly value: string;
+  /** Event time in ms since the epoch (Kafka's CreateTime). */
+  readonly timestamp: number;
+}
+
+export interface LogRecord extends AppendRecord {
+  readonly stream: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface PartitionOffset {
+  readonly partition: number;
+  /** For end offsets and committed offsets: the next offset to read. */
+  readonly offset: number;
+}
+
+export interface Appended {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export type StartFrom = 'committed-or-beginning' | 'committed-or-end' | 'beginning';
+
+export interface ConsumeOptions {
+  /** Consumer group: committed offsets are kept per group. */
+  readonly group: string;
+  /** Streams to read, in priority order: earlier streams are drained first when both have data. */
+  readonly streams: readonly string[];
+  /** Where to start in a partition. Default `committed-or-beginning`. */
+  readonly startFrom?: StartFrom;
+  readonly maxBatchSize?: number;
+  /**
+   * Called with records of one stream partition, in offset order. Offsets are committed only after
+   * the returned promise resolves, so effects must be durable by then (at-least-once delivery).
+   */
+  readonly handler: (batch: readonly LogRecord[]) => Promise<void>;
+  /** A failed handler is retried after this delay; the error is passed to onError. */
+  readonly retryDelayMs?: number;
+  readonly onError?: (error: unknown, batch: readonly LogRecord[]) => void;
+}
+
+export interface Consumer {
+  /** Stops after the batch in flight; its offsets are committed if it succeeded. */
+  stop(): Promise<void>;
+}
+
+export interface EventLog {
+  /** Creates the streams that are missing. Existing streams keep their partition count. */
+  ensureStreams(specs: readonly StreamSpec[]): Promise<void>;
+  /** Appends in order; resolves only when the log has made the records durable. */
+  append(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]>;
+  /** Reads up to `limit` records of one partition starting at `offset`. */
+  read(stream: string, partition: number, offset: number, limit: number): Promise<readonly LogRecord[]>;
+  /** The next offset to be written, per partition. */
+  endOffsets(stream: string): Promise<readonly PartitionOffset[]>;
+  /** The first offset whose timestamp is ≥ `timestamp`, per partition (end offset when none). */
+  offsetsForTimestamp(stream: string, timestamp: number): Promise<readonly PartitionOffset[]>;
+  committedOffsets(group: string, stream: string): Promise<readonly PartitionOffset[]>;
+  consume(options: ConsumeOptions): Promise<Consumer>;
+  close(): Promise<void>;
+}
+
+/** The log is down or refused the write: callers answer 503 and the client retries. */
+export class LogUnavailableError extends Error {
+  override readonly name = 'LogUnavailableError';
+}
+
+/** A stream that was never created. */
+export class UnknownStreamError extends Error {
+  override readonly name = 'UnknownStreamError';
+  constructor(readonly stream: string) {
+    super(`stream '${stream}' does not exist; create it with ensureStreams first`);
+  }
+}
