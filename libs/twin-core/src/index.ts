@@ -1,0 +1,3 @@
+export * from './state';
+export * from './share-model';
+export * from './step';

@@ -1,0 +1,105 @@
+import type { SchedulingPolicy, WorkloadFeatures } from '@vgpu-twin/contracts';
+
+export interface HostState {
+  readonly hostId: string;
+  readonly clusterId: string;
+  readonly homogeneousProfiles: boolean;
+}
+
+export interface GpuState {
+  readonly gpuId: string;
+  readonly hostId: string;
+  readonly model: string;
+  readonly framebufferMib: number;
+  policy: SchedulingPolicy;
+  timeSliceMs: number;
+  /** VM ids on this GPU, kept sorted so predictions do not depend on arrival order. */
+  vms: string[];
+  lastUtilPct: number | null;
+}
+
+export interface ActiveAlert {
+  readonly alertId: string;
+  readonly raisedAt: string;
+}
+
+export interface VmState {
+  readonly vmId: string;
+  gpuId: string;
+  profile: string;
+  framebufferMib: number;
+  readonly workload: string;
+  readonly sloSlowdown: number | null;
+  /** Recent progress rates, newest last (the smoothing window). */
+  rates: number[];
+  /** Highest GPU utilisation seen recently: telemetry can reveal more demand than the profile says. */
+  measuredUtilPct: number | null;
+  /** Whether the VM exports a progress signal; null until its first sample. */
+  hasProgressSignal: boolean | null;
+  observedSlowdown: number | null;
+  predictedSlowdown: number | null;
+  share: number | null;
+  /** Consecutive samples above / at-or-below the SLO, and when the current run started. */
+  above: number;
+  below: number;
+  streakStart: string | null;
+  samplesSinceObservation: number;
+  lastObservedEmitted: number | null;
+  alert: ActiveAlert | null;
+}
+
+export interface WorkloadState {
+  readonly workload: string;
+  readonly features: WorkloadFeatures;
+  readonly soloProgressRate: number;
+}
+
+export interface TwinStats {
+  events: number;
+  /** Telemetry for a VM the inventory does not (yet) know: counted, never guessed. */
+  unknownVmSamples: number;
+}
+
+/**
+ * The cluster twin. It is the fold of the inventory and telemetry events; `step` updates it in
+ * place (the twin owns it exclusively) because the hot path applies hundreds of thousands of
+ * events per second.
+ */
+export interface TwinState {
+  readonly hosts: Map<string, HostState>;
+  readonly gpus: Map<string, GpuState>;
+  readonly vms: Map<string, VmState>;
+  readonly workloads: Map<string, WorkloadState>;
+  readonly stats: TwinStats;
+}
+
+export function initialState(): TwinState {
+  return {
+    hosts: new Map(),
+    gpus: new Map(),
+    vms: new Map(),
+    workloads: new Map(),
+    stats: { events: 0, unknownVmSamples: 0 },
+  };
+}
+
+export interface TwinConfig {
+  /** Default SLO: an interference alert fires above this observed slowdown. */
+  readonly sloSlowdown: number;
+  /** Samples the slowdown must stay above (below) the SLO before an alert is raised (resolved). */
+  readonly sustainSamples: number;
+  /** Progress-rate samples averaged into one observation. */
+  readonly smoothingSamples: number;
+  /** Emit an observation at least every N samples, or sooner when it moves by more than 5%. */
+  readonly observationEvery: number;
+  /** Recorded on every output event. */
+  readonly source: string;
+}
+
+export const defaultTwinConfig: TwinConfig = {
+  sloSlowdown: 1.5,
+  sustainSamples: 5,
+  smoothingSamples: 3,
+  observationEvery: 10,
+  source: 'twin',
+};

@@ -1,0 +1,364 @@
+import type {
+  AlertRaised,
+  AlertResolved,
+  InventoryEvent,
+  ObservationMade,
+  PredictionMade,
+  TelemetryEvent,
+  VmSample,
+} from '@vgpu-twin/contracts';
+import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
+import type { GpuState, TwinConfig, TwinState, VmState } from './state';
+
+export type TwinInput = InventoryEvent | TelemetryEvent;
+export type TwinOutput = PredictionMade | ObservationMade | AlertRaised | AlertResolved;
+
+export const SHARE_MODEL = 'share-v1';
+/** A stalled VM (progress 0) is reported at this slowdown rather than infinity, which JSON cannot carry. */
+export const MAX_SLOWDOWN = 1000;
+
+/**
+ * Applies one event to the twin and returns what the twin says about it. Deterministic: output ids
+ * derive from the input event id and output times are the input's event time.
+ */
+export function step(state: TwinState, event: TwinInput, config: TwinConfig): TwinOutput[] {
+  state.stats.events++;
+  const out: TwinOutput[] = [];
+  switch (event.type) {
+    case 'host.registered':
+      state.hosts.set(event.data.hostId, {
+        hostId: event.data.hostId,
+        clusterId: event.data.clusterId,
+        homogeneousProfiles: event.data.homogeneousProfiles,
+      });
+      break;
+    case 'gpu.registered': {
+      const existing = state.gpus.get(event.data.gpuId);
+      state.gpus.set(event.data.gpuId, {
+        gpuId: event.data.gpuId,
+        hostId: event.data.hostId,
+        model: event.data.model,
+        framebufferMib: event.data.framebufferMib,
+        policy: event.data.policy,
+        timeSliceMs: event.data.timeSliceMs,
+        vms: existing?.vms ?? [],
+        lastUtilPct: null,
+      });
+      predictGpu(state, event.data.gpuId, event, config, out);
+      break;
+    }
+    case 'gpu.policy_changed': {
+      const gpu = state.gpus.get(event.data.gpuId);
+      if (!gpu) break;
+      gpu.policy = event.data.policy;
+      if (event.data.timeSliceMs !== undefined) gpu.timeSliceMs = event.data.timeSliceMs;
+      predictGpu(state, gpu.gpuId, event, config, out);
+      break;
+    }
+    case 'vm.placed': {
+      const d = event.data;
+      const previous = state.vms.get(d.vmId);
+      if (previous) detach(state, previous);
+      state.vms.set(d.vmId, newVm(d.vmId, d.gpuId, d.profile, d.framebufferMib, d.workload, d.sloSlowdown ?? null));
+      attach(state, d.vmId, d.gpuId);
+      if (previous && previous.gpuId !== d.gpuId) predictGpu(state, previous.gpuId, event, config, out);
+      predictGpu(state, d.gpuId, event, config, out);
+      break;
+    }
+    case 'vm.migrated': {
+      const vm = state.vms.get(event.data.vmId);
+      if (!vm) break;
+      detach(state, vm);
+      vm.gpuId = event.data.toGpuId;
+      vm.profile = event.data.profile;
+      vm.framebufferMib = event.data.framebufferMib;
+      vm.rates = [];
+      attach(state, vm.vmId, vm.gpuId);
+      predictGpu(state, event.data.fromGpuId, event, config, out);
+      predictGpu(state, event.data.toGpuId, event, config, out);
+      break;
+    }
+    case 'vm.removed': {
+      const vm = state.vms.get(event.data.vmId);
+      if (!vm) break;
+      if (vm.alert) out.push(resolveAlert(state, vm, event.ts, event.id, config, `${vm.vmId} was removed`));
+      detach(state, vm);
+      state.vms.delete(vm.vmId);
+      predictGpu(state, vm.gpuId, event, config, out);
+      break;
+    }
+    case 'workload.profiled': {
+      state.workloads.set(event.data.workload, {
+        workload: event.data.workload,
+        features: event.data.features,
+        soloProgressRate: event.data.soloProgressRate,
+      });
+      const gpus = new Set<string>();
+      for (const vm of state.vms.values()) if (vm.workload === event.data.workload) gpus.add(vm.gpuId);
+      for (const g of [...gpus].sort()) predictGpu(state, g, event, config, out);
+      break;
+    }
+    case 'telemetry.gpu_sample': {
+      const gpu = state.gpus.get(event.data.gpuId);
+      if (gpu) gpu.lastUtilPct = event.data.gpuUtilPct;
+      break;
+    }
+    case 'telemetry.vm_sample':
+      observe(state, event, config, out);
+      break;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+  return out;
+}
+
+/** Applies an event without keeping what the twin says: the fold used to rebuild state. */
+export function evolve(state: TwinState, event: TwinInput, config: TwinConfig): TwinState {
+  step(state, event, config);
+  return state;
+}
+
+function newVm(vmId: string, gpuId: string, profile: string, fb: number, workload: string, slo: number | null): VmState {
+  return {
+    vmId,
+    gpuId,
+    profile,
+    framebufferMib: fb,
+    workload,
+    sloSlowdown: slo,
+    rates: [],
+    measuredUtilPct: null,
+    hasProgressSignal: null,
+    observedSlowdown: null,
+    predictedSlowdown: null,
+    share: null,
+    above: 0,
+    below: 0,
+    streakStart: null,
+    samplesSinceObservation: 0,
+    lastObservedEmitted: null,
+    alert: null,
+  };
+}
+
+function attach(state: TwinState, vmId: string, gpuId: string): void {
+  const gpu = state.gpus.get(gpuId);
+  if (!gpu) return;
+  if (!gpu.vms.includes(vmId)) gpu.vms = [...gpu.vms, vmId].sort();
+}
+
+function detach(state: TwinState, vm: VmState): void {
+  const gpu = state.gpus.get(vm.gpuId);
+  if (gpu) gpu.vms = gpu.vms.filter((v) => v !== vm.vmId);
+}
+
+/** The demand the share model uses: the solo profile, or more if telemetry has shown more. */
+function demandOf(state: TwinState, vm: VmState): number {
+  const profiled = state.workloads.get(vm.workload)?.features.gpuUtilPct ?? null;
+  const measured = vm.measuredUtilPct;
+  const pct = Math.max(profiled ?? 0, measured ?? 0);
+  return pct / 100;
+}
+
+/** Predicted slowdown of each VM on a GPU, optionally without one of them (for aggressor search). */
+export function predictSlowdowns(state: TwinState, gpu: GpuState, without?: string): Map<string, { slowdown: number; share: number }> {
+  const members = gpu.vms.filter((v) => v !== without).map((v) => state.vms.get(v)!);
+  const demands: VgpuDemand[] = members.map((vm) => ({ demand: demandOf(state, vm), framebufferMib: vm.framebufferMib }));
+  const shares = gpuShares(gpu.policy, demands, gpu.framebufferMib);
+  const result = new Map<string, { slowdown: number; share: number }>();
+  members.forEach((vm, i) => {
+    const slowdown = Math.min(MAX_SLOWDOWN, slowdownFromShare(demands[i]!.demand, shares[i]!));
+    result.set(vm.vmId, { slowdown, share: shares[i]! });
+  });
+  return result;
+}
+
+function predictGpu(state: TwinState, gpuId: string, cause: { id: string; ts: string }, config: TwinConfig, out: TwinOutput[]): void {
+  const gpu = state.gpus.get(gpuId);
+  if (!gpu) return;
+  for (const [vmId, p] of predictSlowdowns(state, gpu)) {
+    const vm = state.vms.get(vmId)!;
+    const slowdown = round(p.slowdown);
+    if (vm.predictedSlowdown === slowdown && vm.share === round(p.share)) continue;
+    vm.predictedSlowdown = slowdown;
+    vm.share = round(p.share);
+    out.push({
+      id: `prediction:${cause.id}:${vmId}`,
+      type: 'twin.prediction',
+      version: 1,
+      ts: cause.ts,
+      source: config.source,
+      data: {
+        vmId,
+        gpuId,
+        predictedSlowdown: slowdown,
+        model: SHARE_MODEL,
+        components: { scheduler: slowdown, residual: 0 },
+        share: vm.share,
+        coRunners: gpu.vms.filter((v) => v !== vmId),
+      },
+    });
+  }
+}
+
+function observe(state: TwinState, event: VmSample, config: TwinConfig, out: TwinOutput[]): void {
+  const vm = state.vms.get(event.data.vmId);
+  if (!vm) {
+    state.stats.unknownVmSamples++;
+    return;
+  }
+  // Demand revealed by telemetry moves the prediction; small wiggles (< 5 points) do not.
+  const util = event.data.gpuUtilPct;
+  const profiled = state.workloads.get(vm.workload)?.features.gpuUtilPct ?? 0;
+  const previousDemand = Math.max(profiled, vm.measuredUtilPct ?? 0);
+  vm.measuredUtilPct = util;
+  if (Math.abs(Math.max(profiled, util) - previousDemand) >= 5) predictGpu(state, vm.gpuId, event, config, out);
+
+  const rate = event.data.progressRate;
+  const solo = state.workloads.get(vm.workload)?.soloProgressRate ?? null;
+  if (rate === null || solo === null) {
+    vm.hasProgressSignal = rate !== null;
+    vm.observedSlowdown = null;
+    return;
+  }
+  vm.hasProgressSignal = true;
+  vm.rates.push(rate);
+  if (vm.rates.length > config.smoothingSamples) vm.rates.shift();
+  const mean = vm.rates.reduce((s, r) => s + r, 0) / vm.rates.length;
+  const observed = round(Math.min(MAX_SLOWDOWN, mean > 0 ? solo / mean : MAX_SLOWDOWN));
+  vm.observedSlowdown = observed;
+
+  vm.samplesSinceObservation++;
+  const last = vm.lastObservedEmitted;
+  if (last === null || vm.samplesSinceObservation >= config.observationEvery || Math.abs(observed - last) > 0.05 * last) {
+    vm.samplesSinceObservation = 0;
+    vm.lastObservedEmitted = observed;
+    out.push({
+      id: `observation:${event.id}`,
+      type: 'twin.observation',
+      version: 1,
+      ts: event.ts,
+      source: config.source,
+      data: {
+        vmId: vm.vmId,
+        gpuId: vm.gpuId,
+        observedSlowdown: observed,
+        progressRate: round(mean),
+        soloProgressRate: solo,
+        windowSamples: vm.rates.length,
+      },
+    });
+  }
+
+  const threshold = vm.sloSlowdown ?? config.sloSlowdown;
+  if (observed > threshold) {
+    if (vm.above === 0) vm.streakStart = event.ts;
+    vm.above++;
+    vm.below = 0;
+    if (!vm.alert && vm.above >= config.sustainSamples) out.push(raiseAlert(state, vm, event, threshold, config));
+  } else {
+    if (vm.below === 0) vm.streakStart = event.ts;
+    vm.below++;
+    vm.above = 0;
+    if (vm.alert && vm.below >= config.sustainSamples) {
+      out.push(
+        resolveAlert(state, vm, event.ts, event.id, config, `${vm.vmId} back at ${observed.toFixed(2)}× (SLO ${threshold.toFixed(2)}×) for ${vm.below} samples`),
+      );
+    }
+  }
+}
+
+function scope(state: TwinState, vm: VmState) {
+  const gpu = state.gpus.get(vm.gpuId);
+  const host = gpu ? state.hosts.get(gpu.hostId) : undefined;
+  return { clusterId: host?.clusterId ?? 'unknown', hostId: gpu?.hostId ?? 'unknown', gpuId: vm.gpuId, vmId: vm.vmId };
+}
+
+/** The co-runner whose removal lowers this VM's predicted slowdown most (ties: smallest id). */
+export function likelyAggressor(state: TwinState, vm: VmState): string | null {
+  const gpu = state.gpus.get(vm.gpuId);
+  if (!gpu) return null;
+  const base = predictSlowdowns(state, gpu).get(vm.vmId)?.slowdown ?? 1;
+  let best: string | null = null;
+  let bestGain = 0;
+  for (const other of gpu.vms) {
+    if (other === vm.vmId) continue;
+    const without = predictSlowdowns(state, gpu, other).get(vm.vmId)?.slowdown ?? base;
+    const gain = base - without;
+    if (gain > bestGain + 1e-9) {
+      best = other;
+      bestGain = gain;
+    }
+  }
+  if (best !== null) return best;
+  // The model sees no culprit: name the co-runner using the most GPU, if any.
+  const others = gpu.vms.filter((v) => v !== vm.vmId);
+  others.sort((a, b) => demandOf(state, state.vms.get(b)!) - demandOf(state, state.vms.get(a)!) || a.localeCompare(b));
+  return others[0] ?? null;
+}
+
+function raiseAlert(state: TwinState, vm: VmState, event: VmSample, threshold: number, config: TwinConfig): AlertRaised {
+  const alertId = `interference:${vm.vmId}:${event.id}`;
+  vm.alert = { alertId, raisedAt: event.ts };
+  const observed = vm.observedSlowdown!;
+  const aggressor = likelyAggressor(state, vm);
+  const severity = observed >= 2 * threshold ? 'critical' : 'warning';
+  return {
+    id: `alert:${alertId}`,
+    type: 'alert.raised',
+    version: 1,
+    ts: event.ts,
+    source: config.source,
+    data: {
+      alertId,
+      kind: 'interference',
+      ...scope(state, vm),
+      severity,
+      message:
+        `${vm.vmId} runs ${observed.toFixed(2)}× slower than alone (SLO ${threshold.toFixed(2)}×) for ${vm.above} samples` +
+        (aggressor ? `; likely aggressor ${aggressor}` : ''),
+      evidence: {
+        observedSlowdown: observed,
+        predictedSlowdown: vm.predictedSlowdown,
+        threshold,
+        samples: vm.above,
+        windowStart: vm.streakStart ?? event.ts,
+        windowEnd: event.ts,
+      },
+      aggressorVmId: aggressor,
+    },
+  };
+}
+
+function resolveAlert(state: TwinState, vm: VmState, ts: string, causeId: string, config: TwinConfig, message: string): AlertResolved {
+  const alert = vm.alert!;
+  vm.alert = null;
+  return {
+    id: `resolved:${alert.alertId}:${causeId}`,
+    type: 'alert.resolved',
+    version: 1,
+    ts,
+    source: config.source,
+    data: {
+      alertId: alert.alertId,
+      kind: 'interference',
+      ...scope(state, vm),
+      message,
+      evidence: {
+        observedSlowdown: vm.observedSlowdown,
+        predictedSlowdown: vm.predictedSlowdown,
+        threshold: vm.sloSlowdown ?? config.sloSlowdown,
+        samples: vm.below,
+        windowStart: vm.streakStart ?? ts,
+        windowEnd: ts,
+      },
+    },
+  };
+}
+
+/** Four significant decimals: keeps reports byte-stable across platforms' float printing. */
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
