@@ -92,7 +92,7 @@ export class EmbeddedEventLog implements EventLog {
       ),
       commit: db.prepare(
         'INSERT INTO group_offsets (grp, stream, partition, offset) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT (grp, stream, partition) DO UPDATE SET offset = excluded.offset',
+          'ON CONFLICT (grp, stream, partition) DO UPDATE SET offset = MAX(offset, excluded.offset)',
       ),
     };
   }

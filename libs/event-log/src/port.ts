@@ -50,6 +50,8 @@ export interface ConsumeOptions {
   /**
    * Called with records of one stream partition, in offset order. Offsets are committed only after
    * the returned promise resolves, so effects must be durable by then (at-least-once delivery).
+   * Commits never move a group's offset backwards (a consumer re-reading old records to rebuild
+   * state must not un-commit them).
    */
   readonly handler: (batch: readonly LogRecord[]) => Promise<void>;
   /** A failed handler is retried after this delay; the error is passed to onError. */

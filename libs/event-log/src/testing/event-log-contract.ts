@@ -1,4 +1,5 @@
 import type { EventLog, LogRecord } from '../port';
+import { consumeRebuilding } from '../rebuild';
 
 export interface EventLogHarness {
   readonly log: EventLog;
@@ -163,6 +164,31 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       expect(errors).toHaveLength(2); // the two injected failures, reported
       expect(delivered.slice(0, 2)).toEqual([0, 1]);
       expect(await h.log.committedOffsets(group, stream)).toEqual([{ partition: 0, offset: 2 }]);
+    });
+
+    it('never moves a committed offset backwards, and tells a rebuilding consumer what was already done', async () => {
+      const stream = unique('rebuild');
+      const group = unique('g');
+      await h.log.ensureStreams([{ name: stream, partitions: 1 }]);
+      await h.log.append(stream, Array.from({ length: 6 }, (_, i) => rec('k', i)));
+      const first: number[] = [];
+      const c1 = await h.log.consume({ group, streams: [stream], maxBatchSize: 4, handler: async (b) => void first.push(...b.map((r) => r.offset)) });
+      await eventually(() => first.length === 6, 'six records');
+      await c1.stop();
+      await h.log.append(stream, [rec('k', 6), rec('k', 7)]);
+
+      const seen: { offset: number; replaying: boolean }[] = [];
+      const c2 = await consumeRebuilding(h.log, {
+        group,
+        streams: [stream],
+        maxBatchSize: 3, // batches straddle the committed offset 6
+        handler: async (b, replaying) => void seen.push(...b.map((r) => ({ offset: r.offset, replaying }))),
+      });
+      await eventually(() => seen.length === 8, 'all eight records');
+      await c2.stop();
+      expect(seen.filter((s) => s.replaying).map((s) => s.offset)).toEqual([0, 1, 2, 3, 4, 5]); // committed before
+      expect(seen.filter((s) => !s.replaying).map((s) => s.offset)).toEqual([6, 7]); // new since
+      expect(await h.log.committedOffsets(group, stream)).toEqual([{ partition: 0, offset: 8 }]);
     });
   });
 }

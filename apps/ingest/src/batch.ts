@@ -1,0 +1,99 @@
+import {
+  eventCatalog,
+  parseEvent,
+  partitionKey,
+  ValidationError,
+  type DomainEvent,
+  type FieldIssue,
+  type StreamName,
+} from '@vgpu-twin/contracts';
+
+export interface RejectedRecord {
+  readonly index: number;
+  readonly id: string | null;
+  readonly issues: readonly FieldIssue[];
+}
+
+export interface ParsedBatch {
+  readonly valid: readonly DomainEvent[];
+  readonly rejected: readonly RejectedRecord[];
+}
+
+const latestVersion = new Map<string, number>();
+for (const { type, version } of eventCatalog()) latestVersion.set(type, Math.max(version, latestVersion.get(type) ?? 0));
+
+/** Accepts `[event, ...]` or `{"events": [event, ...]}`. */
+export function recordsOfJsonBody(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (typeof body === 'object' && body !== null && Array.isArray((body as { events?: unknown }).events)) {
+    return (body as { events: unknown[] }).events;
+  }
+  throw new ValidationError('the body must be a JSON array of events or an object {"events": [...]}', [
+    { path: '', message: 'expected an array of events' },
+  ]);
+}
+
+/** One event per line; a line that is not JSON is rejected by its index, the others still count. */
+export function recordsOfNdjson(text: string): { records: unknown[]; unreadable: Map<number, string> } {
+  const records: unknown[] = [];
+  const unreadable = new Map<number, string>();
+  text.split('\n').forEach((line) => {
+    if (line.trim() === '') return;
+    try {
+      records.push(JSON.parse(line));
+    } catch (e) {
+      unreadable.set(records.length, `line is not JSON: ${(e as Error).message}`);
+      records.push(undefined);
+    }
+  });
+  return { records, unreadable };
+}
+
+export interface StampDefaults {
+  readonly source: string;
+  readonly newId: () => string;
+}
+
+/**
+ * Validates each record against the contracts of one stream. Ingest stamps what a producer may
+ * leave out — `id` (a new unique id), `source` and `version` (the latest) — and nothing else.
+ */
+export function parseBatch(
+  records: readonly unknown[],
+  stream: StreamName,
+  defaults: StampDefaults,
+  unreadable: ReadonlyMap<number, string> = new Map(),
+): ParsedBatch {
+  const valid: DomainEvent[] = [];
+  const rejected: RejectedRecord[] = [];
+  records.forEach((raw, index) => {
+    const unreadableReason = unreadable.get(index);
+    if (unreadableReason !== undefined) {
+      rejected.push({ index, id: null, issues: [{ path: '', message: unreadableReason }] });
+      return;
+    }
+    const stamped = stamp(raw, defaults);
+    const r = parseEvent(stamped, stream);
+    if (r.ok) valid.push(r.event);
+    else rejected.push({ index, id: idOf(raw), issues: r.issues });
+  });
+  return { valid, rejected };
+}
+
+function stamp(raw: unknown, defaults: StampDefaults): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const r = raw as Record<string, unknown>;
+  return {
+    ...r,
+    id: r['id'] ?? defaults.newId(),
+    source: r['source'] ?? defaults.source,
+    version: r['version'] ?? (typeof r['type'] === 'string' ? latestVersion.get(r['type']) : undefined),
+  };
+}
+
+function idOf(raw: unknown): string | null {
+  const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['id'] : undefined;
+  return typeof id === 'string' ? id : null;
+}
+
+export { partitionKey };

@@ -1,0 +1,48 @@
+import { Streams, partitionKey, ValidationError, type StreamName } from '@vgpu-twin/contracts';
+import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
+import { randomUUID } from 'node:crypto';
+import { parseBatch, recordsOfJsonBody, recordsOfNdjson, type RejectedRecord } from './batch';
+
+export type IngestKind = 'inventory' | 'telemetry';
+export interface IngestResult {
+  readonly accepted: number;
+  readonly rejected: readonly RejectedRecord[];
+}
+
+const streamOfKind: Record<IngestKind, StreamName> = { inventory: Streams.inventory, telemetry: Streams.telemetry };
+
+/** Validates a batch, appends its valid records, and answers only once the log has them. */
+export class IngestService {
+  constructor(
+    private readonly log: EventLog,
+    private readonly maxBatch: number,
+  ) {}
+
+  async ingest(kind: IngestKind, body: unknown, contentType: string | undefined, source: string): Promise<IngestResult> {
+    const stream = streamOfKind[kind];
+    let records: unknown[];
+    let unreadable = new Map<number, string>();
+    if (typeof body === 'string' || (contentType ?? '').includes('ndjson')) {
+      ({ records, unreadable } = recordsOfNdjson(typeof body === 'string' ? body : ''));
+    } else {
+      records = recordsOfJsonBody(body);
+    }
+    if (records.length === 0) throw new ValidationError('the batch is empty: send at least one event');
+    if (records.length > this.maxBatch) {
+      throw new ValidationError(`the batch has ${records.length} records; the limit is ${this.maxBatch}: split it`);
+    }
+    const { valid, rejected } = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
+    if (valid.length > 0) {
+      try {
+        await this.log.append(
+          stream,
+          valid.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) })),
+        );
+      } catch (e) {
+        if (e instanceof LogUnavailableError) throw e;
+        throw new LogUnavailableError((e as Error).message);
+      }
+    }
+    return { accepted: valid.length, rejected };
+  }
+}

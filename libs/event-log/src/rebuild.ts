@@ -1,0 +1,40 @@
+import type { Consumer, EventLog, LogRecord } from './port';
+
+export interface RebuildingConsumeOptions {
+  readonly group: string;
+  readonly streams: readonly string[];
+  readonly maxBatchSize?: number;
+  /**
+   * `replaying` is true for records the group had already committed before this start: the
+   * handler rebuilds its state from them without repeating their effects.
+   */
+  readonly handler: (batch: readonly LogRecord[], replaying: boolean) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Consumes from the beginning so in-memory state can be rebuilt, and tells the handler which
+ * records were already processed (below the committed offsets) so their effects are not emitted twice.
+ * A later issue replaces the full rebuild with snapshots + offsets.
+ */
+export async function consumeRebuilding(log: EventLog, options: RebuildingConsumeOptions): Promise<Consumer> {
+  const committed = new Map<string, number>();
+  for (const stream of options.streams) {
+    for (const c of await log.committedOffsets(options.group, stream)) committed.set(`${stream}/${c.partition}`, c.offset);
+  }
+  return log.consume({
+    group: options.group,
+    streams: options.streams,
+    startFrom: 'beginning',
+    ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+    handler: async (batch) => {
+      const first = batch[0]!;
+      const boundary = committed.get(`${first.stream}/${first.partition}`) ?? 0;
+      const old = batch.filter((r) => r.offset < boundary);
+      const fresh = old.length === batch.length ? [] : batch.slice(old.length);
+      if (old.length > 0) await options.handler(old, true);
+      if (fresh.length > 0) await options.handler(fresh, false);
+    },
+  });
+}

@@ -1,0 +1,5 @@
+export * from './rng';
+export * from './catalog';
+export * from './workload';
+export * from './policy';
+export * from './simulate';

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** A configuration key that is missing or malformed: the service refuses to start and names it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses environment variables once at boot into a typed object; every bad key is named. */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const r = schema.safeParse(picked);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '(config)');
+    return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+export const envInt = (def: number, min = 0) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be ≥ ${min}`).default(def);
+export const envNumber = (def: number, min = 0) =>
+  z.coerce.number({ message: 'must be a number' }).min(min, `must be ≥ ${min}`).default(def);
+export const envPort = (def: number) => envInt(def, 0).refine((p) => p <= 65535, 'must be a TCP port (0–65535)');
+export const envList = () =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+
+/** Settings every service shares: which log, where its files live. */
+export const LogConfigSchema = z.object({
+  EVENT_LOG: z.enum(['embedded', 'kafka'], { message: "must be 'embedded' or 'kafka'" }).default('embedded'),
+  VGPU_TWIN_DATA_DIR: z
+    .string()
+    .default('./.vgpu-twin')
+    .transform((p) => resolve(p)),
+  KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().default('vgpu-twin'),
+  KAFKA_TELEMETRY_PARTITIONS: envInt(12, 1),
+});
+export type LogConfig = z.infer<typeof LogConfigSchema>;

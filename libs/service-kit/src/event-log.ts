@@ -1,0 +1,101 @@
+import { Streams, parseEvent, type DomainEvent, type StreamName } from '@vgpu-twin/contracts';
+import { EmbeddedEventLog, type EventLog, type LogRecord, type StreamSpec } from '@vgpu-twin/event-log';
+import { join } from 'node:path';
+import { ConfigError, type LogConfig } from './config';
+
+/** Inventory is small and read whole by every twin, so one partition keeps it totally ordered. */
+export function streamSpecs(config: Pick<LogConfig, 'KAFKA_TELEMETRY_PARTITIONS'>): StreamSpec[] {
+  const n = config.KAFKA_TELEMETRY_PARTITIONS;
+  return [
+    { name: Streams.inventory, partitions: 1 },
+    { name: Streams.telemetry, partitions: n, retentionMs: 7 * 24 * 3600 * 1000 },
+    { name: Streams.twin, partitions: n },
+    { name: Streams.alerts, partitions: 1 },
+    { name: Streams.deadLetter, partitions: 1 },
+  ];
+}
+
+export function embeddedLogFile(config: Pick<LogConfig, 'VGPU_TWIN_DATA_DIR'>): string {
+  return join(config.VGPU_TWIN_DATA_DIR, 'log.sqlite');
+}
+
+/** Opens the configured log and makes sure our streams exist. */
+export async function openEventLog(config: LogConfig): Promise<EventLog> {
+  let log: EventLog;
+  switch (config.EVENT_LOG) {
+    case 'embedded':
+      log = new EmbeddedEventLog({ file: embeddedLogFile(config) });
+      break;
+    case 'kafka':
+      throw new ConfigError('EVENT_LOG=kafka: the Kafka adapter is not built yet');
+    default: {
+      const _exhaustive: never = config.EVENT_LOG;
+      return _exhaustive;
+    }
+  }
+  await log.ensureStreams(streamSpecs(config));
+  return log;
+}
+
+export interface Decoded {
+  readonly record: LogRecord;
+  readonly event: DomainEvent;
+}
+export interface Undecodable {
+  readonly record: LogRecord;
+  readonly reason: string;
+}
+
+/** Parses each record into a contract event; what cannot be parsed is returned with the reason. */
+export function decodeRecords(records: readonly LogRecord[]): { events: Decoded[]; bad: Undecodable[] } {
+  const events: Decoded[] = [];
+  const bad: Undecodable[] = [];
+  for (const record of records) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(record.value);
+    } catch (e) {
+      bad.push({ record, reason: `not JSON: ${(e as Error).message}` });
+      continue;
+    }
+    const r = parseEvent(raw, record.stream as StreamName);
+    if (r.ok) events.push({ record, event: r.event });
+    else bad.push({ record, reason: r.issues.map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ') });
+  }
+  return { events, bad };
+}
+
+/** Parks undecodable records on the dead-letter stream, with where they came from and why. */
+export async function deadLetter(log: EventLog, consumer: string, bad: readonly Undecodable[]): Promise<void> {
+  if (bad.length === 0) return;
+  await log.append(
+    Streams.deadLetter,
+    bad.map(({ record, reason }) => ({
+      key: `${record.stream}/${record.partition}`,
+      timestamp: record.timestamp,
+      value: JSON.stringify({
+        consumer,
+        reason,
+        stream: record.stream,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key,
+        value: record.value,
+      }),
+    })),
+  );
+}
+
+/** Appends events to the streams their types belong to, each keyed by its entity. */
+export async function appendEvents(log: EventLog, byStream: ReadonlyMap<string, readonly DomainEvent[]>, keyOf: (e: DomainEvent) => string): Promise<void> {
+  await Promise.all(
+    [...byStream].map(([stream, events]) =>
+      events.length === 0
+        ? Promise.resolve()
+        : log.append(
+            stream,
+            events.map((e) => ({ key: keyOf(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) })),
+          ),
+    ),
+  );
+}

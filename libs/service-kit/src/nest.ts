@@ -1,0 +1,77 @@
+import { Catch, HttpException, Module, type ArgumentsHost, type DynamicModule, type ExceptionFilter, type OnApplicationShutdown } from '@nestjs/common';
+import { IllegalStateError, NotFoundError, ValidationError } from '@vgpu-twin/contracts';
+import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
+import type { Response } from 'express';
+
+/** Injection token of the process's one EventLog. */
+export const EVENT_LOG = Symbol('EVENT_LOG');
+
+class EventLogCloser implements OnApplicationShutdown {
+  constructor(private readonly log: EventLog) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.log.close();
+  }
+}
+
+/** Provides one already-open EventLog to every module of the process, and closes it on shutdown. */
+@Module({})
+export class EventLogModule {
+  static forLog(log: EventLog): DynamicModule {
+    return {
+      module: EventLogModule,
+      global: true,
+      providers: [
+        { provide: EVENT_LOG, useValue: log },
+        { provide: EventLogCloser, useFactory: () => new EventLogCloser(log) },
+      ],
+      exports: [EVENT_LOG],
+    };
+  }
+}
+
+/** Maps domain errors to HTTP: 400 for bad input, 404, 409, 503 while the log is down. */
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (error instanceof HttpException) {
+      // Nest wraps body-parser failures (bad JSON, too large) in an HttpException carrying the cause.
+      const cause = error.cause;
+      const body = error.getResponse();
+      const message = isBodyParserError(cause)
+        ? bodyParserMessage(cause)
+        : typeof body === 'string'
+          ? body
+          : String((body as { message?: unknown }).message ?? error.message);
+      res.status(error.getStatus()).json({ error: message });
+    } else if (error instanceof ValidationError) {
+      res.status(400).json({ error: error.message, issues: error.issues });
+    } else if (error instanceof NotFoundError) {
+      res.status(404).json({ error: error.message });
+    } else if (error instanceof IllegalStateError) {
+      res.status(409).json({ error: error.message });
+    } else if (error instanceof LogUnavailableError) {
+      res.status(503).setHeader('Retry-After', '1').json({ error: `event log unavailable: ${error.message}; retry later` });
+    } else if (isBodyParserError(error)) {
+      res.status(error.status).json({ error: bodyParserMessage(error) });
+    } else {
+      console.error('unexpected error', error);
+      res.status(500).json({ error: 'internal error' });
+    }
+  }
+}
+
+interface BodyParserError {
+  type: string;
+  status: number;
+  message: string;
+  limit?: number;
+}
+function isBodyParserError(e: unknown): e is BodyParserError {
+  return typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string' && typeof (e as BodyParserError).status === 'number';
+}
+function bodyParserMessage(e: BodyParserError): string {
+  if (e.type === 'entity.parse.failed') return `malformed JSON body: ${e.message}`;
+  if (e.type === 'entity.too.large') return `request body too large (limit ${e.limit ?? '?'} bytes); split the batch`;
+  return e.message;
+}
