@@ -10,6 +10,13 @@ import { join } from 'node:path';
 import { IngestConfigSchema } from './config';
 import { configureIngestHttp, IngestModule } from './ingest.module';
 
+interface Reply {
+  error: string;
+  accepted: number;
+  rejected: { index: number; id: string | null; issues: { path: string; message: string }[] }[];
+}
+const reply = (r: Response) => r.json() as Promise<Reply>;
+
 describe('ingest over HTTP on a real embedded log', () => {
   let dir: string;
   let log: EmbeddedEventLog;
@@ -41,14 +48,14 @@ describe('ingest over HTTP on a real embedded log', () => {
     fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const allIn = async (stream: string) => {
     const ends = await log.endOffsets(stream);
-    return (await Promise.all(ends.map((e) => log.read(stream, e.partition, 0, 10_000)))).flat().map((r) => JSON.parse(r.value));
+    return (await Promise.all(ends.map((e) => log.read(stream, e.partition, 0, 10_000)))).flat().map((r) => JSON.parse(r.value) as Record<string, unknown>);
   };
 
   it('accepts a valid batch with 202 only after the log has it', async () => {
     await boot();
     const res = await post('/v1/inventory', JSON.stringify([fixtures['host.registered'], fixtures['gpu.registered']]));
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 2, rejected: [] });
+    expect(await reply(res)).toEqual({ accepted: 2, rejected: [] });
     expect((await allIn(Streams.inventory)).map((e) => e.id)).toEqual(['fx-host', 'fx-gpu']);
   });
 
@@ -75,16 +82,16 @@ describe('ingest over HTTP on a real embedded log', () => {
     ];
     const res = await post('/v1/telemetry', JSON.stringify(batch));
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await reply(res);
     expect(body.error).toBe('4 of 6 records rejected; the other 2 were accepted');
     expect(body.accepted).toBe(2);
-    expect(body.rejected.map((r: { index: number; id: string | null; issues: { path: string }[] }) => [r.index, r.id, r.issues.map((i) => i.path)])).toEqual([
+    expect(body.rejected.map((r) => [r.index, r.id, r.issues.map((i) => i.path)])).toEqual([
       [1, 'bad-type', ['type']],
       [2, 'bad-field', ['data.gpuUtilPct']],
       [3, 'missing', ['data.vmId']],
       [5, null, ['']],
     ]);
-    expect(body.rejected[0].issues[0].message).toMatch(/unknown event type 'telemetry.vm_sampel'/);
+    expect(body.rejected[0]!.issues[0]!.message).toMatch(/unknown event type 'telemetry.vm_sampel'/);
     expect((await allIn(Streams.telemetry)).map((e) => e.id)).toEqual(['ok-1', 'ok-2']);
   });
 
@@ -92,7 +99,7 @@ describe('ingest over HTTP on a real embedded log', () => {
     await boot();
     const res = await post('/v1/telemetry', JSON.stringify([fixtures['vm.placed']]));
     expect(res.status).toBe(400);
-    expect((await res.json()).rejected[0].issues[0].message).toMatch(/expected one of: telemetry.vm_sample, telemetry.gpu_sample/);
+    expect((await reply(res)).rejected[0]!.issues[0]!.message).toMatch(/expected one of: telemetry.vm_sample, telemetry.gpu_sample/);
     expect(await allIn(Streams.inventory)).toEqual([]);
   });
 
@@ -100,23 +107,23 @@ describe('ingest over HTTP on a real embedded log', () => {
     await boot();
     const malformed = await post('/v1/telemetry', '[{"id": "x",');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatch(/^malformed JSON body/);
+    expect((await reply(malformed)).error).toMatch(/^malformed JSON body/);
 
     const object = await post('/v1/telemetry', JSON.stringify({ id: 'x' }));
     expect(object.status).toBe(400);
-    expect((await object.json()).error).toMatch(/JSON array of events/);
+    expect((await reply(object)).error).toMatch(/JSON array of events/);
 
     const empty = await post('/v1/telemetry', '[]');
     expect(empty.status).toBe(400);
-    expect((await empty.json()).error).toMatch(/empty/);
+    expect((await reply(empty)).error).toMatch(/empty/);
 
     const many = await post('/v1/telemetry', JSON.stringify(Array.from({ length: 101 }, () => fixtures['telemetry.vm_sample'])));
     expect(many.status).toBe(400); // INGEST_MAX_BATCH=100 in this test
-    expect((await many.json()).error).toMatch(/101 records; the limit is 100/);
+    expect((await reply(many)).error).toMatch(/101 records; the limit is 100/);
 
     const huge = await post('/v1/telemetry', JSON.stringify([{ pad: 'x'.repeat(300_000) }]));
     expect(huge.status).toBe(413); // INGEST_MAX_BODY_BYTES=200000 in this test
-    expect((await huge.json()).error).toMatch(/too large/);
+    expect((await reply(huge)).error).toMatch(/too large/);
 
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200); // still serving after all of the above
@@ -127,7 +134,7 @@ describe('ingest over HTTP on a real embedded log', () => {
     const lines = [JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n1' }), '{oops', JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n2' })];
     const res = await post('/v1/telemetry', lines.join('\n'), { 'content-type': 'application/x-ndjson' });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await reply(res);
     expect(body.accepted).toBe(2);
     expect(body.rejected).toEqual([{ index: 1, id: null, issues: [{ path: '', message: expect.stringMatching(/line is not JSON/) }] }]);
   });

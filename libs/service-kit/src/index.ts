@@ -1,3 +1,4 @@
 export * from './config';
 export * from './event-log';
 export * from './nest';
+export * from './boot';

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { IngestConfigSchema, IngestModule, configureIngestHttp } from '@vgpu-twin/ingest';
+import { NotifierConfigSchema, NotifierModule } from '@vgpu-twin/notifier';
+import { Simulator, SimulatorConfigSchema } from '@vgpu-twin/simulator';
+import { TwinConfigSchema, TwinModule } from '@vgpu-twin/twin';
+import { bootService, envPort, loadConfig } from '@vgpu-twin/service-kit';
+import { z } from 'zod';
+
+const StartConfigSchema = z.object({
+  /** The one HTTP port of the all-in-one process: ingest API, dashboard and socket.io. */
+  PORT: envPort(8080),
+});
+
+export interface StartOptions {
+  readonly port?: string;
+  readonly simulator: boolean;
+}
+
+/** Everything in one process on the embedded log: simulator → ingest → log → twin → notifier → dashboard. */
+export async function start(options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+  const merged = { ...env, ...(options.port !== undefined ? { PORT: options.port } : {}) };
+  const { PORT } = loadConfig(StartConfigSchema, merged);
+  const ingest = loadConfig(IngestConfigSchema, merged);
+  const twin = loadConfig(TwinConfigSchema, merged);
+  const notifier = loadConfig(NotifierConfigSchema, merged);
+  const simConfig = loadConfig(SimulatorConfigSchema, merged);
+  const app = await bootService(
+    {
+      name: 'VgpuTwin',
+      port: PORT,
+      modules: () => [IngestModule.forRoot(ingest), TwinModule.forRoot(twin), NotifierModule.forRoot(notifier)],
+      bodyParser: false,
+      configure: (a) => configureIngestHttp(a, ingest),
+      banner: (url, log) =>
+        `vgpu-twin is running (log: ${log.EVENT_LOG}, data: ${log.VGPU_TWIN_DATA_DIR})\n` +
+        `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n  twin:       ${url}/v1/twin/status`,
+    },
+    merged,
+  );
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  const sim = options.simulator ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` }) : null;
+  await sim?.start();
+  return async () => {
+    await sim?.stop();
+    await app.close();
+  };
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run simulator, ingest, twin and notifier in one process on the embedded log, and serve the dashboard')
+    .option('-p, --port <port>', 'HTTP port for the API, dashboard and socket.io (env PORT, default 8080)')
+    .option('--no-simulator', 'do not feed the twin with simulated telemetry (send your own to the ingest API)')
+    .addHelpText(
+      'after',
+      '\nConfiguration is read from environment variables; see the README for the full table.\n' +
+        'Files (the embedded log) live under VGPU_TWIN_DATA_DIR (default ./.vgpu-twin).',
+    )
+    .action(async (opts: StartOptions) => {
+      const stop = await start(opts);
+      const shutdown = () => {
+        stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

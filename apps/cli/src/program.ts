@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+import { registerStartCommand } from './commands/start';
+
+export function buildProgram(): Command {
+  const program = new Command('vgpu-twin')
+    .description('Event-sourced digital twin of GPU clusters shared by vGPU VMs: predicts, measures and explains interference.')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerStartCommand(program);
+  return program;
+}

@@ -1,0 +1,13 @@
+import { envInt, envPort } from '@vgpu-twin/service-kit';
+import { z } from 'zod';
+
+export const NotifierConfigSchema = z.object({
+  /** Port of the standalone notifier (`nx serve notifier`): dashboard and socket.io. */
+  NOTIFIER_PORT: envPort(8082),
+  /** When set, socket.io clients must send it in the handshake (`auth: { token }`); the dashboard reads `?token=`. */
+  NOTIFIER_TOKEN: z.string().optional(),
+  /** Alerts kept in the dashboard's feed. */
+  NOTIFIER_FEED_SIZE: envInt(200, 1),
+  NOTIFIER_GROUP: z.string().min(1).default('notifier'),
+});
+export type NotifierConfig = z.infer<typeof NotifierConfigSchema>;

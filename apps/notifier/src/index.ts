@@ -1,0 +1,3 @@
+export { NotifierModule } from './notifier.module';
+export { NotifierConfigSchema, type NotifierConfig } from './config';
+export { DashboardReadModel } from './read-model';

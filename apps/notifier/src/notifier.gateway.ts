@@ -1,0 +1,64 @@
+import { Inject } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { NOTIFIER_CONFIG } from './tokens';
+import type { NotifierConfig } from './config';
+import { NotifierProcessor } from './notifier-processor';
+import type { Routed } from './read-model';
+
+const ROOM = /^(cluster|host|gpu|vm):[^\s]{1,200}$/;
+
+/**
+ * socket.io: a client sends `subscribe` with rooms (`cluster:<id>`, `host:<id>`, `gpu:<id>`,
+ * `vm:<id>`) and then receives `alert` (raised, resolved, suggestions), `twin` (predictions,
+ * observations) and `inventory` events for them.
+ */
+@WebSocketGateway({ cors: { origin: true } })
+export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
+  @WebSocketServer() server!: Server;
+
+  constructor(
+    private readonly processor: NotifierProcessor,
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+  ) {}
+
+  afterInit(server: Server): void {
+    const token = this.config.NOTIFIER_TOKEN;
+    if (token) {
+      server.use((socket, next) => {
+        const presented = (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query['token'];
+        next(presented === token ? undefined : new Error('unauthorized: a valid token is required in the handshake (auth.token)'));
+      });
+    }
+    this.processor.attach({ publish: (r: Routed) => server.to(r.rooms).emit(r.channel, r.event) });
+  }
+
+  handleConnection(): void {
+    // Nothing to do until the client subscribes.
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<{ rooms: string[] } | { error: string }> {
+    const rooms = Array.isArray((body as { rooms?: unknown })?.rooms) ? (body as { rooms: unknown[] }).rooms : null;
+    if (!rooms) return { error: 'subscribe expects {"rooms": ["cluster:<id>" | "host:<id>" | "gpu:<id>" | "vm:<id>", ...]}' };
+    const bad = rooms.filter((r) => typeof r !== 'string' || !ROOM.test(r));
+    if (bad.length > 0) return { error: `not a room: ${bad.map((b) => JSON.stringify(b)).join(', ')}` };
+    await socket.join(rooms as string[]);
+    return { rooms: rooms as string[] };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: { rooms?: string[] }): Promise<{ rooms: string[] }> {
+    const rooms = (body?.rooms ?? []).filter((r) => typeof r === 'string');
+    await Promise.all(rooms.map((r) => socket.leave(r)));
+    return { rooms: [...socket.rooms].filter((r) => r !== socket.id) };
+  }
+}

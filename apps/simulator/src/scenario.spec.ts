@@ -1,0 +1,55 @@
+import { fixtures, parseEvent } from '@vgpu-twin/contracts';
+import { defaultTwinConfig, initialState, step, type TwinInput } from '@vgpu-twin/twin-core';
+import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from './scenario';
+
+const opts = { seed: 42, hosts: 4, gpusPerHost: 2 };
+const t0 = Date.parse(fixtures['host.registered'].ts);
+
+describe('simulator scenario', () => {
+  it('builds 4 hosts × 2 V100s with 2–4 VMs per GPU, one profile size per host', () => {
+    const c = buildCluster(opts);
+    expect(c.gpus).toHaveLength(8); // 4 × 2
+    for (const g of c.gpus) expect(g.vms.length).toBeGreaterThanOrEqual(2);
+    for (const g of c.gpus) expect(g.vms.length).toBeLessThanOrEqual(4);
+    for (const h of c.hosts) expect(new Set(c.gpus.filter((g) => g.hostId === h).flatMap((g) => g.vms.map((v) => v.profile))).size).toBe(1);
+    expect(c.incident).toEqual({ gpuId: 'host-1-gpu-0', victim: 'vm-001', aggressor: 'vm-002' });
+  });
+
+  it('is seeded: same seed, same cluster and telemetry; another seed, another cluster', () => {
+    const a = buildCluster(opts);
+    expect(buildCluster(opts)).toEqual(a);
+    const tel = (seed: number) => telemetryAt(buildCluster(opts), 0, 0, 'x', mulberry32(seed), { startS: 20, endS: 0 });
+    expect(tel(1)).toEqual(tel(1));
+    expect(JSON.stringify(buildCluster({ ...opts, seed: 7 }))).not.toEqual(JSON.stringify(a));
+  });
+
+  it('emits only valid contract events', () => {
+    const c = buildCluster(opts);
+    const events = [...inventoryEvents(c, new Date(t0).toISOString()), ...telemetryAt(c, 0, 0, new Date(t0).toISOString(), mulberry32(1), { startS: 20, endS: 0 })];
+    for (const e of events) expect(parseEvent(e)).toEqual({ ok: true, event: e });
+  });
+
+  it('given the twin, stays quiet before the incident and alerts on the victim during it', () => {
+    const c = buildCluster(opts);
+    const rng = mulberry32(9);
+    const state = initialState();
+    const config = defaultTwinConfig;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const alerts: { vmId: string; s: number; observed: number | null; aggressor: string | null }[] = [];
+    for (const e of inventoryEvents(c, at(0))) step(state, e, config);
+    for (let s = 0; s < 60; s++) {
+      for (const e of telemetryAt(c, s, s, at(s), rng, { startS: 20, endS: 0 })) {
+        for (const o of step(state, e as TwinInput, config)) {
+          if (o.type === 'alert.raised') alerts.push({ vmId: o.data.vmId, s, observed: o.data.evidence.observedSlowdown, aggressor: o.data.aggressorVmId });
+        }
+      }
+    }
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ vmId: c.incident.victim, aggressor: c.incident.aggressor });
+    // raised after the incident starts (t = 20 s) plus the sustain window (5 samples), well inside the first minute
+    expect(alerts[0]!.s).toBeGreaterThanOrEqual(20 + defaultTwinConfig.sustainSamples - 1);
+    expect(alerts[0]!.s).toBeLessThan(40);
+    // ground truth: 0.92 / 0.5 share × 1.03 switch overhead ≈ 1.9×, above the 1.5× SLO
+    expect(alerts[0]!.observed).toBeGreaterThan(1.7);
+  });
+});

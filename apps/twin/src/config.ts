@@ -1,0 +1,18 @@
+import { envInt, envNumber, envPort } from '@vgpu-twin/service-kit';
+import { z } from 'zod';
+
+export const TwinConfigSchema = z.object({
+  /** Port of the standalone twin's status API (`nx serve twin`). */
+  TWIN_PORT: envPort(8083),
+  /** Default SLO: observed slowdown above this, sustained, raises an interference alert. */
+  TWIN_SLO_SLOWDOWN: envNumber(1.5, 1),
+  /** Samples the slowdown must stay above (or back under) the SLO to raise (or resolve) an alert. */
+  TWIN_SUSTAIN_SAMPLES: envInt(5, 1),
+  /** Progress-rate samples averaged into one observed slowdown. */
+  TWIN_SMOOTHING_SAMPLES: envInt(3, 1),
+  /** An observation event at least every N samples of a VM (sooner when it moves > 5%). */
+  TWIN_OBSERVATION_EVERY: envInt(10, 1),
+  /** Consumer group shared by twin instances. */
+  TWIN_GROUP: z.string().min(1).default('twin'),
+});
+export type TwinServiceConfig = z.infer<typeof TwinConfigSchema>;

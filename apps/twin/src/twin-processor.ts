@@ -1,0 +1,92 @@
+import { Streams, type DomainEvent } from '@vgpu-twin/contracts';
+import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
+import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
+import { initialState, step, type TwinConfig, type TwinInput, type TwinOutput, type TwinState } from '@vgpu-twin/twin-core';
+import { partitionKey } from '@vgpu-twin/contracts';
+
+export interface TwinStatus {
+  readonly events: number;
+  readonly hosts: number;
+  readonly gpus: number;
+  readonly vms: number;
+  readonly activeAlerts: number;
+  readonly unknownVmSamples: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * Wires the pure twin to the log: reads inventory and telemetry, folds them into the twin, and
+ * appends what the twin says (predictions, observations, alerts) before committing the input.
+ */
+export class TwinProcessor {
+  readonly state: TwinState = initialState();
+  private consumer: Consumer | null = null;
+  private deadLettered = 0;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly config: TwinConfig,
+    private readonly group: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = await consumeRebuilding(this.log, {
+      group: this.group,
+      streams: [Streams.inventory, Streams.telemetry],
+      handler: (batch, replaying) => this.handle(batch, replaying),
+      onError: (e) => console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+
+  private async handle(batch: readonly LogRecord[], replaying: boolean): Promise<void> {
+    const { events, bad } = decodeRecords(batch);
+    const outputs: TwinOutput[] = [];
+    for (const { event } of events) outputs.push(...step(this.state, event as TwinInput, this.config));
+    if (replaying) return;
+    if (bad.length > 0) {
+      this.deadLettered += bad.length;
+      await deadLetter(this.log, `twin:${this.group}`, bad);
+    }
+    if (outputs.length === 0) return;
+    const byStream = new Map<string, DomainEvent[]>([
+      [Streams.twin, []],
+      [Streams.alerts, []],
+    ]);
+    for (const o of outputs) byStream.get(o.type === 'twin.prediction' || o.type === 'twin.observation' ? Streams.twin : Streams.alerts)!.push(o);
+    await appendEvents(this.log, byStream, partitionKey);
+  }
+
+  status(): TwinStatus {
+    let activeAlerts = 0;
+    for (const vm of this.state.vms.values()) if (vm.alert) activeAlerts++;
+    return {
+      events: this.state.stats.events,
+      hosts: this.state.hosts.size,
+      gpus: this.state.gpus.size,
+      vms: this.state.vms.size,
+      activeAlerts,
+      unknownVmSamples: this.state.stats.unknownVmSamples,
+      deadLettered: this.deadLettered,
+    };
+  }
+}
+
+export function twinConfigFrom(c: {
+  TWIN_SLO_SLOWDOWN: number;
+  TWIN_SUSTAIN_SAMPLES: number;
+  TWIN_SMOOTHING_SAMPLES: number;
+  TWIN_OBSERVATION_EVERY: number;
+}): TwinConfig {
+  return {
+    sloSlowdown: c.TWIN_SLO_SLOWDOWN,
+    sustainSamples: c.TWIN_SUSTAIN_SAMPLES,
+    smoothingSamples: c.TWIN_SMOOTHING_SAMPLES,
+    observationEvery: c.TWIN_OBSERVATION_EVERY,
+    source: 'twin',
+  };
+}

@@ -1,0 +1,43 @@
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { EventLog } from '@vgpu-twin/event-log';
+import { LogConfigSchema, loadConfig, type LogConfig } from './config';
+import { openEventLog } from './event-log';
+import { DomainErrorFilter, EventLogModule } from './nest';
+
+export interface ServiceDefinition {
+  readonly name: string;
+  readonly port: number;
+  readonly modules: (log: EventLog, logConfig: LogConfig) => DynamicModule[];
+  /** Body parsers etc. that must be set before listening. */
+  readonly configure?: (app: INestApplication) => void;
+  /** The line printed once the service listens. */
+  readonly banner: (url: string, logConfig: LogConfig) => string;
+  /** Nest's own parsers; false when `configure` installs them. */
+  readonly bodyParser?: boolean;
+}
+
+/** Opens the configured log, composes the modules into one Nest app and listens. */
+export async function bootService(def: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
+  const logConfig = loadConfig(LogConfigSchema, env);
+  const log = await openEventLog(logConfig);
+  @Module({ imports: [EventLogModule.forLog(log), ...def.modules(log, logConfig)] })
+  class ServiceApp {}
+  Object.defineProperty(ServiceApp, 'name', { value: `${def.name}App` });
+  const app = await NestFactory.create(ServiceApp, { bodyParser: def.bodyParser ?? true, logger: ['error', 'warn'] });
+  def.configure?.(app);
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen(def.port, '0.0.0.0');
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  console.log(def.banner(`http://localhost:${port}`, logConfig));
+  return app;
+}
+
+/** Entry-point wrapper: a configuration or start-up error prints one clear message and exits 1. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
