@@ -9,6 +9,8 @@ const root = join(__dirname, '..', '..', '..');
 const main = join(root, 'dist', 'apps', 'cli', 'src', 'main.js');
 if (!existsSync(main)) {
   process.stderr.write('vgpu-twin: first run, building the workspace (npm run build)…\n');
-  execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 require(main);

@@ -3,7 +3,9 @@ import { registerStartCommand } from './commands/start';
 
 export function buildProgram(): Command {
   const program = new Command('vgpu-twin')
-    .description('Event-sourced digital twin of GPU clusters shared by vGPU VMs: predicts, measures and explains interference.')
+    .description(
+      'Event-sourced digital twin of GPU clusters shared by vGPU VMs: predicts, measures and explains interference.',
+    )
     .version('0.1.0')
     .showHelpAfterError();
   registerStartCommand(program);

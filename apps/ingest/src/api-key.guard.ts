@@ -1,4 +1,10 @@
-import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { INGEST_CONFIG } from './tokens';
@@ -17,9 +23,11 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = bearer ?? (req.headers['x-api-key'] as string | undefined);
-    if (!presented) throw new UnauthorizedException('missing API key: send Authorization: Bearer <key> or X-Api-Key');
+    if (!presented)
+      throw new UnauthorizedException('missing API key: send Authorization: Bearer <key> or X-Api-Key');
     const p = Buffer.from(presented);
-    if (!this.keys.some((k) => k.length === p.length && timingSafeEqual(k, p))) throw new UnauthorizedException('unknown API key');
+    if (!this.keys.some((k) => k.length === p.length && timingSafeEqual(k, p)))
+      throw new UnauthorizedException('unknown API key');
     return true;
   }
 }

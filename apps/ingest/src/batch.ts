@@ -20,7 +20,8 @@ export interface ParsedBatch {
 }
 
 const latestVersion = new Map<string, number>();
-for (const { type, version } of eventCatalog()) latestVersion.set(type, Math.max(version, latestVersion.get(type) ?? 0));
+for (const { type, version } of eventCatalog())
+  latestVersion.set(type, Math.max(version, latestVersion.get(type) ?? 0));
 
 /** Accepts `[event, ...]` or `{"events": [event, ...]}`. */
 export function recordsOfJsonBody(body: unknown): unknown[] {

@@ -15,13 +15,21 @@ export class IngestController {
 
   @Post('v1/inventory')
   @UseGuards(ApiKeyGuard)
-  inventory(@Body() body: unknown, @Headers('content-type') type: string | undefined, @Res() res: Response): Promise<void> {
+  inventory(
+    @Body() body: unknown,
+    @Headers('content-type') type: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.handle('inventory', body, type, res);
   }
 
   @Post('v1/telemetry')
   @UseGuards(ApiKeyGuard)
-  telemetry(@Body() body: unknown, @Headers('content-type') type: string | undefined, @Res() res: Response): Promise<void> {
+  telemetry(
+    @Body() body: unknown,
+    @Headers('content-type') type: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.handle('telemetry', body, type, res);
   }
 
@@ -32,7 +40,12 @@ export class IngestController {
     return { status: 'ok', log: { inventoryEvents: ends.reduce((s, e) => s + e.offset, 0) } };
   }
 
-  private async handle(kind: IngestKind, body: unknown, type: string | undefined, res: Response): Promise<void> {
+  private async handle(
+    kind: IngestKind,
+    body: unknown,
+    type: string | undefined,
+    res: Response,
+  ): Promise<void> {
     const result: IngestResult = await this.ingest.ingest(kind, body, type, `ingest:${kind}`);
     if (result.rejected.length === 0) {
       res.status(202).json(result);

@@ -3,7 +3,13 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { fixtures, Streams } from '@vgpu-twin/contracts';
 import { EmbeddedEventLog } from '@vgpu-twin/event-log';
-import { DomainErrorFilter, EventLogModule, loadConfig, streamSpecs } from '@vgpu-twin/service-kit';
+import {
+  DomainErrorFilter,
+  EventLogModule,
+  listeningPort,
+  loadConfig,
+  streamSpecs,
+} from '@vgpu-twin/service-kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,14 +30,18 @@ describe('ingest over HTTP on a real embedded log', () => {
   let base: string;
 
   async function boot(env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const config = loadConfig(IngestConfigSchema, { INGEST_MAX_BATCH: '100', INGEST_MAX_BODY_BYTES: '200000', ...env });
+    const config = loadConfig(IngestConfigSchema, {
+      INGEST_MAX_BATCH: '100',
+      INGEST_MAX_BODY_BYTES: '200000',
+      ...env,
+    });
     @Module({ imports: [EventLogModule.forLog(log), IngestModule.forRoot(config)] })
     class TestApp {}
     app = await NestFactory.create(TestApp, { bodyParser: false, logger: false });
     configureIngestHttp(app, config);
     app.useGlobalFilters(new DomainErrorFilter());
     await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    base = `http://127.0.0.1:${listeningPort(app)}`;
   }
 
   beforeEach(async () => {
@@ -45,15 +55,24 @@ describe('ingest over HTTP on a real embedded log', () => {
   });
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
   const allIn = async (stream: string) => {
     const ends = await log.endOffsets(stream);
-    return (await Promise.all(ends.map((e) => log.read(stream, e.partition, 0, 10_000)))).flat().map((r) => JSON.parse(r.value) as Record<string, unknown>);
+    return (await Promise.all(ends.map((e) => log.read(stream, e.partition, 0, 10_000))))
+      .flat()
+      .map((r) => JSON.parse(r.value) as Record<string, unknown>);
   };
 
   it('accepts a valid batch with 202 only after the log has it', async () => {
     await boot();
-    const res = await post('/v1/inventory', JSON.stringify([fixtures['host.registered'], fixtures['gpu.registered']]));
+    const res = await post(
+      '/v1/inventory',
+      JSON.stringify([fixtures['host.registered'], fixtures['gpu.registered']]),
+    );
     expect(res.status).toBe(202);
     expect(await reply(res)).toEqual({ accepted: 2, rejected: [] });
     expect((await allIn(Streams.inventory)).map((e) => e.id)).toEqual(['fx-host', 'fx-gpu']);
@@ -65,8 +84,8 @@ describe('ingest over HTTP on a real embedded log', () => {
     const res = await post('/v1/telemetry', JSON.stringify({ events: [bare] }));
     expect(res.status).toBe(202);
     const [stored] = await allIn(Streams.telemetry);
-    expect(stored).toMatchObject({ source: 'ingest:telemetry', version: 1, type: 'telemetry.vm_sample' });
-    expect(stored.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stored!).toMatchObject({ source: 'ingest:telemetry', version: 1, type: 'telemetry.vm_sample' });
+    expect(stored!.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('rejects bad records by index and field with a 400, and stores the valid ones of the batch', async () => {
@@ -99,7 +118,9 @@ describe('ingest over HTTP on a real embedded log', () => {
     await boot();
     const res = await post('/v1/telemetry', JSON.stringify([fixtures['vm.placed']]));
     expect(res.status).toBe(400);
-    expect((await reply(res)).rejected[0]!.issues[0]!.message).toMatch(/expected one of: telemetry.vm_sample, telemetry.gpu_sample/);
+    expect((await reply(res)).rejected[0]!.issues[0]!.message).toMatch(
+      /expected one of: telemetry.vm_sample, telemetry.gpu_sample/,
+    );
     expect(await allIn(Streams.inventory)).toEqual([]);
   });
 
@@ -117,7 +138,10 @@ describe('ingest over HTTP on a real embedded log', () => {
     expect(empty.status).toBe(400);
     expect((await reply(empty)).error).toMatch(/empty/);
 
-    const many = await post('/v1/telemetry', JSON.stringify(Array.from({ length: 101 }, () => fixtures['telemetry.vm_sample'])));
+    const many = await post(
+      '/v1/telemetry',
+      JSON.stringify(Array.from({ length: 101 }, () => fixtures['telemetry.vm_sample'])),
+    );
     expect(many.status).toBe(400); // INGEST_MAX_BATCH=100 in this test
     expect((await reply(many)).error).toMatch(/101 records; the limit is 100/);
 
@@ -131,12 +155,18 @@ describe('ingest over HTTP on a real embedded log', () => {
 
   it('accepts NDJSON and rejects its unreadable lines by index', async () => {
     await boot();
-    const lines = [JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n1' }), '{oops', JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n2' })];
+    const lines = [
+      JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n1' }),
+      '{oops',
+      JSON.stringify({ ...fixtures['telemetry.gpu_sample'], id: 'n2' }),
+    ];
     const res = await post('/v1/telemetry', lines.join('\n'), { 'content-type': 'application/x-ndjson' });
     expect(res.status).toBe(400);
     const body = await reply(res);
     expect(body.accepted).toBe(2);
-    expect(body.rejected).toEqual([{ index: 1, id: null, issues: [{ path: '', message: expect.stringMatching(/line is not JSON/) }] }]);
+    expect(body.rejected).toEqual([
+      { index: 1, id: null, issues: [{ path: '', message: expect.stringMatching(/line is not JSON/) }] },
+    ]);
   });
 
   it('requires an API key when keys are configured', async () => {

@@ -16,7 +16,11 @@ export class IngestModule {
       controllers: [IngestController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
-        { provide: IngestService, inject: [EVENT_LOG], useFactory: (log: EventLog) => new IngestService(log, config.INGEST_MAX_BATCH) },
+        {
+          provide: IngestService,
+          inject: [EVENT_LOG],
+          useFactory: (log: EventLog) => new IngestService(log, config.INGEST_MAX_BATCH),
+        },
         ApiKeyGuard,
       ],
     };
@@ -27,5 +31,8 @@ export class IngestModule {
 export function configureIngestHttp(app: INestApplication, config: IngestConfig): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: config.INGEST_MAX_BODY_BYTES });
-  express.useBodyParser('text', { type: ['application/x-ndjson', 'application/ndjson'], limit: config.INGEST_MAX_BODY_BYTES });
+  express.useBodyParser('text', {
+    type: ['application/x-ndjson', 'application/ndjson'],
+    limit: config.INGEST_MAX_BODY_BYTES,
+  });
 }

@@ -9,7 +9,10 @@ export interface IngestResult {
   readonly rejected: readonly RejectedRecord[];
 }
 
-const streamOfKind: Record<IngestKind, StreamName> = { inventory: Streams.inventory, telemetry: Streams.telemetry };
+const streamOfKind: Record<IngestKind, StreamName> = {
+  inventory: Streams.inventory,
+  telemetry: Streams.telemetry,
+};
 
 /** Validates a batch, appends its valid records, and answers only once the log has them. */
 export class IngestService {
@@ -18,7 +21,12 @@ export class IngestService {
     private readonly maxBatch: number,
   ) {}
 
-  async ingest(kind: IngestKind, body: unknown, contentType: string | undefined, source: string): Promise<IngestResult> {
+  async ingest(
+    kind: IngestKind,
+    body: unknown,
+    contentType: string | undefined,
+    source: string,
+  ): Promise<IngestResult> {
     const stream = streamOfKind[kind];
     let records: unknown[];
     let unreadable = new Map<number, string>();
@@ -29,7 +37,9 @@ export class IngestService {
     }
     if (records.length === 0) throw new ValidationError('the batch is empty: send at least one event');
     if (records.length > this.maxBatch) {
-      throw new ValidationError(`the batch has ${records.length} records; the limit is ${this.maxBatch}: split it`);
+      throw new ValidationError(
+        `the batch has ${records.length} records; the limit is ${this.maxBatch}: split it`,
+      );
     }
     const { valid, rejected } = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
     if (valid.length > 0) {

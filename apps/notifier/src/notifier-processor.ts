@@ -30,8 +30,9 @@ export class NotifierProcessor {
     this.consumer = await consumeRebuilding(this.log, {
       group: this.group,
       streams: [Streams.inventory, Streams.alerts, Streams.twin],
-      handler: async (batch, replaying) => this.handle(batch, replaying),
-      onError: (e) => console.error('notifier: batch failed, will retry:', e instanceof Error ? e.message : e),
+      handler: (batch, replaying) => Promise.resolve(this.handle(batch, replaying)),
+      onError: (e) =>
+        console.error('notifier: batch failed, will retry:', e instanceof Error ? e.message : e),
     });
   }
 
@@ -43,7 +44,8 @@ export class NotifierProcessor {
   private handle(batch: readonly LogRecord[], replaying: boolean): void {
     // Undecodable records are the producer's to dead-letter (ingest validates, the twin writes contracts).
     const { events, bad } = decodeRecords(batch);
-    if (bad.length > 0) console.error(`notifier: skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
+    if (bad.length > 0)
+      console.error(`notifier: skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
     for (const { event } of events) {
       const routed = this.model.apply(event);
       if (routed && !replaying) this.publisher?.publish(routed);

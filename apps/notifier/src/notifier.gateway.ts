@@ -34,8 +34,13 @@ export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
     const token = this.config.NOTIFIER_TOKEN;
     if (token) {
       server.use((socket, next) => {
-        const presented = (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query['token'];
-        next(presented === token ? undefined : new Error('unauthorized: a valid token is required in the handshake (auth.token)'));
+        const presented =
+          (socket.handshake.auth as { token?: unknown }).token ?? socket.handshake.query['token'];
+        next(
+          presented === token
+            ? undefined
+            : new Error('unauthorized: a valid token is required in the handshake (auth.token)'),
+        );
       });
     }
     this.processor.attach({ publish: (r: Routed) => server.to(r.rooms).emit(r.channel, r.event) });
@@ -46,9 +51,17 @@ export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<{ rooms: string[] } | { error: string }> {
-    const rooms = Array.isArray((body as { rooms?: unknown })?.rooms) ? (body as { rooms: unknown[] }).rooms : null;
-    if (!rooms) return { error: 'subscribe expects {"rooms": ["cluster:<id>" | "host:<id>" | "gpu:<id>" | "vm:<id>", ...]}' };
+  async subscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<{ rooms: string[] } | { error: string }> {
+    const rooms = Array.isArray((body as { rooms?: unknown })?.rooms)
+      ? (body as { rooms: unknown[] }).rooms
+      : null;
+    if (!rooms)
+      return {
+        error: 'subscribe expects {"rooms": ["cluster:<id>" | "host:<id>" | "gpu:<id>" | "vm:<id>", ...]}',
+      };
     const bad = rooms.filter((r) => typeof r !== 'string' || !ROOM.test(r));
     if (bad.length > 0) return { error: `not a room: ${bad.map((b) => JSON.stringify(b)).join(', ')}` };
     await socket.join(rooms as string[]);
@@ -56,9 +69,12 @@ export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: { rooms?: string[] }): Promise<{ rooms: string[] }> {
+  async unsubscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: { rooms?: string[] },
+  ): Promise<{ rooms: string[] }> {
     const rooms = (body?.rooms ?? []).filter((r) => typeof r === 'string');
-    await Promise.all(rooms.map((r) => socket.leave(r)));
+    for (const r of rooms) await socket.leave(r);
     return { rooms: [...socket.rooms].filter((r) => r !== socket.id) };
   }
 }

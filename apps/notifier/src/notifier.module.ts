@@ -1,4 +1,12 @@
-import { Controller, Get, Header, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import type { NotifierConfig } from './config';
@@ -45,9 +53,18 @@ export class NotifierModule {
         {
           provide: NotifierProcessor,
           inject: [EVENT_LOG],
-          useFactory: (log: EventLog) => new NotifierProcessor(log, new DashboardReadModel(config.NOTIFIER_FEED_SIZE), config.NOTIFIER_GROUP),
+          useFactory: (log: EventLog) =>
+            new NotifierProcessor(
+              log,
+              new DashboardReadModel(config.NOTIFIER_FEED_SIZE),
+              config.NOTIFIER_GROUP,
+            ),
         },
-        { provide: NotifierLifecycle, inject: [NotifierProcessor], useFactory: (p: NotifierProcessor) => new NotifierLifecycle(p) },
+        {
+          provide: NotifierLifecycle,
+          inject: [NotifierProcessor],
+          useFactory: (p: NotifierProcessor) => new NotifierLifecycle(p),
+        },
         NotifierGateway,
       ],
     };

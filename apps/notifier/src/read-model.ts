@@ -106,7 +106,12 @@ export class DashboardReadModel {
       }
       case 'alert.raised': {
         const vm = this.vms.get(event.data.vmId);
-        if (vm) vm.alert = { alertId: event.data.alertId, severity: event.data.severity, message: event.data.message };
+        if (vm)
+          vm.alert = {
+            alertId: event.data.alertId,
+            severity: event.data.severity,
+            message: event.data.message,
+          };
         this.pushFeed(event);
         return this.route('alert', event, event.data.gpuId, event.data.vmId);
       }
@@ -131,7 +136,9 @@ export class DashboardReadModel {
   }
 
   snapshot(): { gpus: GpuView[]; vms: VmView[]; feed: AlertEvent[]; clusters: string[] } {
-    const gpus = [...this.gpus.values()].sort((a, b) => a.gpuId.localeCompare(b.gpuId, 'en', { numeric: true }));
+    const gpus = [...this.gpus.values()].sort((a, b) =>
+      a.gpuId.localeCompare(b.gpuId, 'en', { numeric: true }),
+    );
     return {
       clusters: [...new Set(this.hosts.values())].sort(),
       gpus,

@@ -3,7 +3,9 @@ import { z } from 'zod';
 
 export const SimulatorConfigSchema = z.object({
   /** Where to post (the all-in-one process posts to itself). */
-  SIM_INGEST_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:8081' }).default('http://127.0.0.1:8081'),
+  SIM_INGEST_URL: z
+    .url({ message: 'must be a URL such as http://127.0.0.1:8081' })
+    .default('http://127.0.0.1:8081'),
   SIM_API_KEY: z.string().optional(),
   SIM_SEED: envInt(42),
   SIM_HOSTS: envInt(4, 1),

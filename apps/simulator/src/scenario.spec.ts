@@ -1,5 +1,5 @@
 import { fixtures, parseEvent } from '@vgpu-twin/contracts';
-import { defaultTwinConfig, initialState, step, type TwinInput } from '@vgpu-twin/twin-core';
+import { defaultTwinConfig, initialState, step } from '@vgpu-twin/twin-core';
 import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from './scenario';
 
 const opts = { seed: 42, hosts: 4, gpusPerHost: 2 };
@@ -11,21 +11,28 @@ describe('simulator scenario', () => {
     expect(c.gpus).toHaveLength(8); // 4 × 2
     for (const g of c.gpus) expect(g.vms.length).toBeGreaterThanOrEqual(2);
     for (const g of c.gpus) expect(g.vms.length).toBeLessThanOrEqual(4);
-    for (const h of c.hosts) expect(new Set(c.gpus.filter((g) => g.hostId === h).flatMap((g) => g.vms.map((v) => v.profile))).size).toBe(1);
+    for (const h of c.hosts)
+      expect(
+        new Set(c.gpus.filter((g) => g.hostId === h).flatMap((g) => g.vms.map((v) => v.profile))).size,
+      ).toBe(1);
     expect(c.incident).toEqual({ gpuId: 'host-1-gpu-0', victim: 'vm-001', aggressor: 'vm-002' });
   });
 
   it('is seeded: same seed, same cluster and telemetry; another seed, another cluster', () => {
     const a = buildCluster(opts);
     expect(buildCluster(opts)).toEqual(a);
-    const tel = (seed: number) => telemetryAt(buildCluster(opts), 0, 0, 'x', mulberry32(seed), { startS: 20, endS: 0 });
+    const tel = (seed: number) =>
+      telemetryAt(buildCluster(opts), 0, 0, 'x', mulberry32(seed), { startS: 20, endS: 0 });
     expect(tel(1)).toEqual(tel(1));
     expect(JSON.stringify(buildCluster({ ...opts, seed: 7 }))).not.toEqual(JSON.stringify(a));
   });
 
   it('emits only valid contract events', () => {
     const c = buildCluster(opts);
-    const events = [...inventoryEvents(c, new Date(t0).toISOString()), ...telemetryAt(c, 0, 0, new Date(t0).toISOString(), mulberry32(1), { startS: 20, endS: 0 })];
+    const events = [
+      ...inventoryEvents(c, new Date(t0).toISOString()),
+      ...telemetryAt(c, 0, 0, new Date(t0).toISOString(), mulberry32(1), { startS: 20, endS: 0 }),
+    ];
     for (const e of events) expect(parseEvent(e)).toEqual({ ok: true, event: e });
   });
 
@@ -39,8 +46,14 @@ describe('simulator scenario', () => {
     for (const e of inventoryEvents(c, at(0))) step(state, e, config);
     for (let s = 0; s < 60; s++) {
       for (const e of telemetryAt(c, s, s, at(s), rng, { startS: 20, endS: 0 })) {
-        for (const o of step(state, e as TwinInput, config)) {
-          if (o.type === 'alert.raised') alerts.push({ vmId: o.data.vmId, s, observed: o.data.evidence.observedSlowdown, aggressor: o.data.aggressorVmId });
+        for (const o of step(state, e, config)) {
+          if (o.type === 'alert.raised')
+            alerts.push({
+              vmId: o.data.vmId,
+              s,
+              observed: o.data.evidence.observedSlowdown,
+              aggressor: o.data.aggressorVmId,
+            });
         }
       }
     }

@@ -33,13 +33,83 @@ export interface WorkloadSpec {
  * share model, so only their relative sizes matter.
  */
 export const WORKLOADS: readonly WorkloadSpec[] = [
-  { name: 'resnet50-train', gpuUtilPct: 92, memUtilPct: 45, fbMib: 6200, pcieRxMBps: 160, pcieTxMBps: 8, vcpuUtilPct: 40, kernelMs: 0.35, soloProgressRate: 9.6 },
-  { name: 'transformer-train', gpuUtilPct: 85, memUtilPct: 55, fbMib: 7000, pcieRxMBps: 40, pcieTxMBps: 6, vcpuUtilPct: 30, kernelMs: 0.6, soloProgressRate: 5.2 },
-  { name: 'lstm-train', gpuUtilPct: 62, memUtilPct: 30, fbMib: 3100, pcieRxMBps: 25, pcieTxMBps: 4, vcpuUtilPct: 55, kernelMs: 0.12, soloProgressRate: 14.0 },
-  { name: 'bert-infer', gpuUtilPct: 38, memUtilPct: 20, fbMib: 2600, pcieRxMBps: 60, pcieTxMBps: 30, vcpuUtilPct: 35, kernelMs: 0.2, soloProgressRate: 120.0 },
-  { name: 'recsys-infer', gpuUtilPct: 24, memUtilPct: 15, fbMib: 1800, pcieRxMBps: 90, pcieTxMBps: 45, vcpuUtilPct: 60, kernelMs: 0.08, soloProgressRate: 900.0 },
-  { name: 'a3c-train', gpuUtilPct: 22, memUtilPct: 10, fbMib: 1200, pcieRxMBps: 15, pcieTxMBps: 3, vcpuUtilPct: 85, kernelMs: 0.05, soloProgressRate: 48.0 },
-  { name: 'cyclegan-train', gpuUtilPct: 78, memUtilPct: 50, fbMib: 5200, pcieRxMBps: 35, pcieTxMBps: 5, vcpuUtilPct: 25, kernelMs: 1.4, soloProgressRate: 3.1 },
+  {
+    name: 'resnet50-train',
+    gpuUtilPct: 92,
+    memUtilPct: 45,
+    fbMib: 6200,
+    pcieRxMBps: 160,
+    pcieTxMBps: 8,
+    vcpuUtilPct: 40,
+    kernelMs: 0.35,
+    soloProgressRate: 9.6,
+  },
+  {
+    name: 'transformer-train',
+    gpuUtilPct: 85,
+    memUtilPct: 55,
+    fbMib: 7000,
+    pcieRxMBps: 40,
+    pcieTxMBps: 6,
+    vcpuUtilPct: 30,
+    kernelMs: 0.6,
+    soloProgressRate: 5.2,
+  },
+  {
+    name: 'lstm-train',
+    gpuUtilPct: 62,
+    memUtilPct: 30,
+    fbMib: 3100,
+    pcieRxMBps: 25,
+    pcieTxMBps: 4,
+    vcpuUtilPct: 55,
+    kernelMs: 0.12,
+    soloProgressRate: 14.0,
+  },
+  {
+    name: 'bert-infer',
+    gpuUtilPct: 38,
+    memUtilPct: 20,
+    fbMib: 2600,
+    pcieRxMBps: 60,
+    pcieTxMBps: 30,
+    vcpuUtilPct: 35,
+    kernelMs: 0.2,
+    soloProgressRate: 120.0,
+  },
+  {
+    name: 'recsys-infer',
+    gpuUtilPct: 24,
+    memUtilPct: 15,
+    fbMib: 1800,
+    pcieRxMBps: 90,
+    pcieTxMBps: 45,
+    vcpuUtilPct: 60,
+    kernelMs: 0.08,
+    soloProgressRate: 900.0,
+  },
+  {
+    name: 'a3c-train',
+    gpuUtilPct: 22,
+    memUtilPct: 10,
+    fbMib: 1200,
+    pcieRxMBps: 15,
+    pcieTxMBps: 3,
+    vcpuUtilPct: 85,
+    kernelMs: 0.05,
+    soloProgressRate: 48.0,
+  },
+  {
+    name: 'cyclegan-train',
+    gpuUtilPct: 78,
+    memUtilPct: 50,
+    fbMib: 5200,
+    pcieRxMBps: 35,
+    pcieTxMBps: 5,
+    vcpuUtilPct: 25,
+    kernelMs: 1.4,
+    soloProgressRate: 3.1,
+  },
 ];
 
 export interface SimVm {
@@ -100,7 +170,8 @@ export function buildCluster(o: ClusterOptions): SimCluster {
       if (h === 0 && g === 0) {
         names = ['resnet50-train', 'a3c-train']; // 92% + 22%: resnet50 keeps ~0.78 of the GPU, 1.18×
       } else {
-        do names = Array.from({ length: perGpu }, () => WORKLOADS[Math.floor(rng() * WORKLOADS.length)]!.name);
+        do
+          names = Array.from({ length: perGpu }, () => WORKLOADS[Math.floor(rng() * WORKLOADS.length)]!.name);
         while (worstSlowdown(names.map(byName)) > CALM_SLOWDOWN);
       }
       gpus.push({
@@ -119,11 +190,20 @@ export function buildCluster(o: ClusterOptions): SimCluster {
     }
   });
   const first = gpus[0]!;
-  return { clusterId: 'sim-cluster', hosts, gpus, incident: { gpuId: first.gpuId, victim: first.vms[0]!.vmId, aggressor: first.vms[1]!.vmId } };
+  return {
+    clusterId: 'sim-cluster',
+    hosts,
+    gpus,
+    incident: { gpuId: first.gpuId, victim: first.vms[0]!.vmId, aggressor: first.vms[1]!.vmId },
+  };
 }
 
 function worstSlowdown(ws: readonly WorkloadSpec[]): number {
-  const shares = gpuShares('best_effort', ws.map((w) => ({ demand: w.gpuUtilPct / 100, framebufferMib: 0 })), V100_FB_MIB);
+  const shares = gpuShares(
+    'best_effort',
+    ws.map((w) => ({ demand: w.gpuUtilPct / 100, framebufferMib: 0 })),
+    V100_FB_MIB,
+  );
   return Math.max(...ws.map((w, i) => slowdownFromShare(w.gpuUtilPct / 100, shares[i]!)));
 }
 
@@ -152,13 +232,30 @@ export function inventoryEvents(c: SimCluster, ts: string): InventoryEvent[] {
     });
   }
   for (const hostId of c.hosts) {
-    out.push({ ...envelope(`sim:host:${hostId}`, ts), type: 'host.registered', data: { hostId, clusterId: c.clusterId, cpuCores: 64, memoryMib: 512 * 1024, homogeneousProfiles: true } });
+    out.push({
+      ...envelope(`sim:host:${hostId}`, ts),
+      type: 'host.registered',
+      data: {
+        hostId,
+        clusterId: c.clusterId,
+        cpuCores: 64,
+        memoryMib: 512 * 1024,
+        homogeneousProfiles: true,
+      },
+    });
   }
   for (const g of c.gpus) {
     out.push({
       ...envelope(`sim:gpu:${g.gpuId}`, ts),
       type: 'gpu.registered',
-      data: { gpuId: g.gpuId, hostId: g.hostId, model: MODEL, framebufferMib: V100_FB_MIB, policy: g.policy, timeSliceMs: 1 },
+      data: {
+        gpuId: g.gpuId,
+        hostId: g.hostId,
+        model: MODEL,
+        framebufferMib: V100_FB_MIB,
+        policy: g.policy,
+        timeSliceMs: 1,
+      },
     });
     for (const vm of g.vms) {
       out.push({
@@ -194,15 +291,27 @@ const SWITCH_OVERHEAD = 0.03;
  * share model on the VMs' true demands — including the aggressor's during the incident, which the
  * inventory's workload profile does not know about.
  */
-export function telemetryAt(c: SimCluster, tick: number, elapsedS: number, ts: string, rng: () => number, incident: IncidentWindow): TelemetryEvent[] {
+export function telemetryAt(
+  c: SimCluster,
+  tick: number,
+  elapsedS: number,
+  ts: string,
+  rng: () => number,
+  incident: IncidentWindow,
+): TelemetryEvent[] {
   const out: TelemetryEvent[] = [];
   const inIncident = elapsedS >= incident.startS && (incident.endS === 0 || elapsedS < incident.endS);
   const noise = (scale: number) => 1 + (rng() * 2 - 1) * scale;
   for (const g of c.gpus) {
-    const demands = g.vms.map((vm) =>
-      (inIncident && vm.vmId === c.incident.aggressor ? INCIDENT_DEMAND_PCT : vm.workload.gpuUtilPct) / 100,
+    const demands = g.vms.map(
+      (vm) =>
+        (inIncident && vm.vmId === c.incident.aggressor ? INCIDENT_DEMAND_PCT : vm.workload.gpuUtilPct) / 100,
     );
-    const shares = gpuShares(g.policy, g.vms.map((vm, i) => ({ demand: demands[i]!, framebufferMib: vm.framebufferMib })), V100_FB_MIB);
+    const shares = gpuShares(
+      g.policy,
+      g.vms.map((vm, i) => ({ demand: demands[i]!, framebufferMib: vm.framebufferMib })),
+      V100_FB_MIB,
+    );
     const active = demands.filter((d) => d > 0).length;
     let gpuUtil = 0;
     let fbUsed = 0;
@@ -232,7 +341,14 @@ export function telemetryAt(c: SimCluster, tick: number, elapsedS: number, ts: s
     out.push({
       ...envelope(`sim:${g.gpuId}:${tick}`, ts),
       type: 'telemetry.gpu_sample',
-      data: { gpuId: g.gpuId, hostId: g.hostId, gpuUtilPct: round(Math.min(100, gpuUtil)), memUtilPct: round(Math.min(100, gpuUtil * 0.5)), fbUsedMib: Math.round(fbUsed), fbTotalMib: V100_FB_MIB },
+      data: {
+        gpuId: g.gpuId,
+        hostId: g.hostId,
+        gpuUtilPct: round(Math.min(100, gpuUtil)),
+        memUtilPct: round(Math.min(100, gpuUtil * 0.5)),
+        fbUsedMib: Math.round(fbUsed),
+        fbTotalMib: V100_FB_MIB,
+      },
     });
   }
   return out;

@@ -1,4 +1,9 @@
-import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { SimulatorConfig } from './config';
 import { Simulator } from './simulator';
 
@@ -22,7 +27,11 @@ export class SimulatorModule {
       module: SimulatorModule,
       providers: [
         { provide: Simulator, useFactory: () => new Simulator(config) },
-        { provide: SimulatorLifecycle, inject: [Simulator], useFactory: (s: Simulator) => new SimulatorLifecycle(s) },
+        {
+          provide: SimulatorLifecycle,
+          inject: [Simulator],
+          useFactory: (s: Simulator) => new SimulatorLifecycle(s),
+        },
       ],
       exports: [Simulator],
     };

@@ -19,13 +19,20 @@ export class Simulator {
     private readonly config: SimulatorConfig,
     private readonly now: () => number = Date.now,
   ) {
-    this.cluster = buildCluster({ seed: config.SIM_SEED, hosts: config.SIM_HOSTS, gpusPerHost: config.SIM_GPUS_PER_HOST });
+    this.cluster = buildCluster({
+      seed: config.SIM_SEED,
+      hosts: config.SIM_HOSTS,
+      gpusPerHost: config.SIM_GPUS_PER_HOST,
+    });
   }
 
   async start(): Promise<void> {
     this.startMs = this.config.SIM_START ? Date.parse(this.config.SIM_START) : this.now();
     const rng = mulberry32(this.config.SIM_SEED ^ 0x5eed);
-    await this.postWithRetry('/v1/inventory', inventoryEvents(this.cluster, new Date(this.startMs).toISOString()));
+    await this.postWithRetry(
+      '/v1/inventory',
+      inventoryEvents(this.cluster, new Date(this.startMs).toISOString()),
+    );
     const { incident } = this.cluster;
     console.log(
       `simulator: ${this.cluster.gpus.length} GPUs, ${this.cluster.gpus.reduce((s, g) => s + g.vms.length, 0)} VMs; ` +
@@ -60,13 +67,18 @@ export class Simulator {
     if (this.config.SIM_API_KEY) headers['authorization'] = `Bearer ${this.config.SIM_API_KEY}`;
     for (let attempt = 0; !this.stopped || attempt === 0; attempt++) {
       try {
-        const res = await fetch(new URL(path, this.config.SIM_INGEST_URL), { method: 'POST', headers, body: JSON.stringify(events) });
+        const res = await fetch(new URL(path, this.config.SIM_INGEST_URL), {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(events),
+        });
         if (res.ok) {
           this.sent += events.length;
           return;
         }
         const text = await res.text();
-        if (res.status < 500 && res.status !== 429) throw new Error(`ingest refused the batch (${res.status}): ${text}`);
+        if (res.status < 500 && res.status !== 429)
+          throw new Error(`ingest refused the batch (${res.status}): ${text}`);
       } catch (e) {
         if (e instanceof Error && e.message.startsWith('ingest refused')) throw e;
       }

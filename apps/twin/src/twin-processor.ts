@@ -1,7 +1,14 @@
 import { Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
-import { initialState, step, type TwinConfig, type TwinInput, type TwinOutput, type TwinState } from '@vgpu-twin/twin-core';
+import {
+  initialState,
+  step,
+  type TwinConfig,
+  type TwinInput,
+  type TwinOutput,
+  type TwinState,
+} from '@vgpu-twin/twin-core';
 import { partitionKey } from '@vgpu-twin/contracts';
 
 export interface TwinStatus {
@@ -57,7 +64,10 @@ export class TwinProcessor {
       [Streams.twin, []],
       [Streams.alerts, []],
     ]);
-    for (const o of outputs) byStream.get(o.type === 'twin.prediction' || o.type === 'twin.observation' ? Streams.twin : Streams.alerts)!.push(o);
+    for (const o of outputs)
+      byStream
+        .get(o.type === 'twin.prediction' || o.type === 'twin.observation' ? Streams.twin : Streams.alerts)!
+        .push(o);
     await appendEvents(this.log, byStream, partitionKey);
   }
 

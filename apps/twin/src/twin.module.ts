@@ -1,4 +1,11 @@
-import { Controller, Get, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import type { TwinServiceConfig } from './config';
@@ -36,7 +43,11 @@ export class TwinModule {
           inject: [EVENT_LOG],
           useFactory: (log: EventLog) => new TwinProcessor(log, twinConfigFrom(config), config.TWIN_GROUP),
         },
-        { provide: TwinLifecycle, inject: [TwinProcessor], useFactory: (t: TwinProcessor) => new TwinLifecycle(t) },
+        {
+          provide: TwinLifecycle,
+          inject: [TwinProcessor],
+          useFactory: (t: TwinProcessor) => new TwinLifecycle(t),
+        },
       ],
       exports: [TwinProcessor],
     };

@@ -1,4 +1,12 @@
-import { fixtures, parseEvent, parseEventOrThrow, Streams, streamOf, ValidationError, eventCatalog } from './index';
+import {
+  fixtures,
+  parseEvent,
+  parseEventOrThrow,
+  Streams,
+  streamOf,
+  ValidationError,
+  eventCatalog,
+} from './index';
 
 describe('contracts', () => {
   it.each(Object.entries(fixtures))('accepts the %s fixture', (_type, event) => {
@@ -25,17 +33,24 @@ describe('contracts', () => {
   it('rejects a type that belongs to another stream', () => {
     const r = parseEvent(fixtures['vm.placed'], Streams.telemetry);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues[0]?.message).toMatch(/expected one of: telemetry.vm_sample, telemetry.gpu_sample/);
+    if (!r.ok)
+      expect(r.issues[0]?.message).toMatch(/expected one of: telemetry.vm_sample, telemetry.gpu_sample/);
   });
 
   it('names an unknown version', () => {
     const r = parseEvent({ ...fixtures['vm.placed'], version: 7 });
-    expect(r).toEqual({ ok: false, issues: [{ path: 'version', message: "version 7 of 'vm.placed' is unknown; known: 1" }] });
+    expect(r).toEqual({
+      ok: false,
+      issues: [{ path: 'version', message: "version 7 of 'vm.placed' is unknown; known: 1" }],
+    });
   });
 
   it('names each missing or mistyped field by its path', () => {
     const { gpuId: _drop, ...data } = fixtures['telemetry.vm_sample'].data;
-    const r = parseEvent({ ...fixtures['telemetry.vm_sample'], data: { ...data, gpuUtilPct: 'high', memUtilPct: 140 } });
+    const r = parseEvent({
+      ...fixtures['telemetry.vm_sample'],
+      data: { ...data, gpuUtilPct: 'high', memUtilPct: 140 },
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       const paths = r.issues.map((i) => i.path).sort();
@@ -52,14 +67,20 @@ describe('contracts', () => {
   });
 
   it('rejects values that are not objects', () => {
-    expect(parseEvent(42)).toEqual({ ok: false, issues: [{ path: '', message: 'must be a JSON object (an event)' }] });
+    expect(parseEvent(42)).toEqual({
+      ok: false,
+      issues: [{ path: '', message: 'must be a JSON object (an event)' }],
+    });
     expect(parseEvent([fixtures['vm.removed']]).ok).toBe(false);
   });
 
   it('throws a ValidationError carrying the issues', () => {
     expect(() => parseEventOrThrow({ type: 'vm.placed', version: 1 })).toThrow(ValidationError);
     try {
-      parseEventOrThrow({ ...fixtures['gpu.registered'], data: { ...fixtures['gpu.registered'].data, policy: 'fastest' } });
+      parseEventOrThrow({
+        ...fixtures['gpu.registered'],
+        data: { ...fixtures['gpu.registered'].data, policy: 'fastest' },
+      });
     } catch (e) {
       expect((e as ValidationError).issues[0]?.path).toBe('data.policy');
     }

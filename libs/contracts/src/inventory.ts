@@ -61,7 +61,13 @@ export const VmPlaced = eventSchema(
 export const VmMigrated = eventSchema(
   'vm.migrated',
   1,
-  z.object({ vmId: EntityId, fromGpuId: EntityId, toGpuId: EntityId, profile: VgpuProfile, framebufferMib: Positive }),
+  z.object({
+    vmId: EntityId,
+    fromGpuId: EntityId,
+    toGpuId: EntityId,
+    profile: VgpuProfile,
+    framebufferMib: Positive,
+  }),
 );
 
 export const VmRemoved = eventSchema('vm.removed', 1, z.object({ vmId: EntityId, gpuId: EntityId }));
@@ -112,10 +118,4 @@ export const inventorySchemas = [
   WorkloadProfiled,
 ] as const;
 export type InventoryEvent =
-  | HostRegistered
-  | GpuRegistered
-  | GpuPolicyChanged
-  | VmPlaced
-  | VmMigrated
-  | VmRemoved
-  | WorkloadProfiled;
+  HostRegistered | GpuRegistered | GpuPolicyChanged | VmPlaced | VmMigrated | VmRemoved | WorkloadProfiled;

@@ -25,10 +25,10 @@ function register(stream: StreamName, schemas: readonly AnySchema[]): Registrati
 }
 
 const registrations: readonly Registration[] = [
-  ...register(Streams.inventory, inventorySchemas as unknown as AnySchema[]),
-  ...register(Streams.telemetry, telemetrySchemas as unknown as AnySchema[]),
-  ...register(Streams.twin, twinSchemas as unknown as AnySchema[]),
-  ...register(Streams.alerts, alertSchemas as unknown as AnySchema[]),
+  ...register(Streams.inventory, inventorySchemas),
+  ...register(Streams.telemetry, telemetrySchemas),
+  ...register(Streams.twin, twinSchemas),
+  ...register(Streams.alerts, alertSchemas),
 ];
 
 const byKey = new Map(registrations.map((r) => [`${r.type}@${r.version}`, r]));
@@ -70,13 +70,18 @@ function isRecord(x: unknown): x is Record<string, unknown> {
  * `stream` restricts the accepted types to those of one stream.
  */
 export function parseEvent(raw: unknown, stream?: StreamName): ParseResult<DomainEvent> {
-  if (!isRecord(raw)) return { ok: false, issues: [{ path: '', message: 'must be a JSON object (an event)' }] };
+  if (!isRecord(raw))
+    return { ok: false, issues: [{ path: '', message: 'must be a JSON object (an event)' }] };
   const { type, version } = raw;
-  if (typeof type !== 'string') return { ok: false, issues: [{ path: 'type', message: 'is required (a string)' }] };
+  if (typeof type !== 'string')
+    return { ok: false, issues: [{ path: 'type', message: 'is required (a string)' }] };
   const allowed = stream ? typesByStream.get(stream) : undefined;
   if (!registrations.some((r) => r.type === type) || (allowed && !allowed.has(type))) {
     const known = [...(allowed ?? new Set(registrations.map((r) => r.type)))].join(', ');
-    return { ok: false, issues: [{ path: 'type', message: `unknown event type '${type}'; expected one of: ${known}` }] };
+    return {
+      ok: false,
+      issues: [{ path: 'type', message: `unknown event type '${type}'; expected one of: ${known}` }],
+    };
   }
   if (typeof version !== 'number') {
     return { ok: false, issues: [{ path: 'version', message: 'is required (an integer)' }] };
@@ -86,7 +91,12 @@ export function parseEvent(raw: unknown, stream?: StreamName): ParseResult<Domai
     const versions = registrations.filter((r) => r.type === type).map((r) => r.version);
     return {
       ok: false,
-      issues: [{ path: 'version', message: `version ${version} of '${type}' is unknown; known: ${versions.join(', ')}` }],
+      issues: [
+        {
+          path: 'version',
+          message: `version ${version} of '${type}' is unknown; known: ${versions.join(', ')}`,
+        },
+      ],
     };
   }
   const result = reg.schema.safeParse(raw);

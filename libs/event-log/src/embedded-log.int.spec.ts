@@ -36,7 +36,10 @@ describe('embedded log on a real SQLite file', () => {
     const first = new EmbeddedEventLog({ file });
     await first.ensureStreams([{ name: 's', partitions: 1 }]);
     for (let batch = 0; batch < 10; batch++) {
-      await first.append('s', Array.from({ length: 100 }, (_, i) => ({ key: 'k', value: `${batch * 100 + i}`, timestamp: i })));
+      await first.append(
+        's',
+        Array.from({ length: 100 }, (_, i) => ({ key: 'k', value: `${batch * 100 + i}`, timestamp: i })),
+      );
     }
     await first.close();
     const second = new EmbeddedEventLog({ file });
@@ -59,7 +62,9 @@ describe('embedded log on a real SQLite file', () => {
           env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', '..', 'tsconfig.json') },
           stdio: 'inherit',
         });
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`)),
+        );
       });
     await Promise.all([run('w1'), run('w2')]);
     const ends = await log.endOffsets('s');
@@ -68,7 +73,10 @@ describe('embedded log on a real SQLite file', () => {
     const values = new Set(all.map((r) => r.value));
     expect(values.size).toBe(2 * perWriter); // no overwrite, no duplicate
     for (const e of ends) {
-      const offsets = all.filter((r) => r.partition === e.partition).map((r) => r.offset).sort((a, b) => a - b);
+      const offsets = all
+        .filter((r) => r.partition === e.partition)
+        .map((r) => r.offset)
+        .sort((a, b) => a - b);
       expect(offsets).toEqual(Array.from({ length: e.offset }, (_, i) => i)); // dense: no gap, no reuse
     }
     await log.close();

@@ -76,11 +76,15 @@ export class EmbeddedEventLog implements EventLog {
     const db = this.db;
     return {
       stream: db.prepare<[string], { partitions: number }>('SELECT partitions FROM streams WHERE name = ?'),
-      createStream: db.prepare('INSERT OR IGNORE INTO streams (name, partitions, retention_ms) VALUES (?, ?, ?)'),
+      createStream: db.prepare(
+        'INSERT OR IGNORE INTO streams (name, partitions, retention_ms) VALUES (?, ?, ?)',
+      ),
       maxOffset: db.prepare<[string, number], { m: number | null }>(
         'SELECT MAX(offset) AS m FROM records WHERE stream = ? AND partition = ?',
       ),
-      insert: db.prepare('INSERT INTO records (stream, partition, offset, key, ts, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO records (stream, partition, offset, key, ts, value) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       read: db.prepare<[string, number, number, number], RecordRow>(
         'SELECT partition, offset, key, ts, value FROM records WHERE stream = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
       ),
@@ -102,7 +106,9 @@ export class EmbeddedEventLog implements EventLog {
     this.db.transaction(() => {
       for (const s of specs) {
         if (!Number.isInteger(s.partitions) || s.partitions < 1) {
-          throw new RangeError(`stream '${s.name}': partitions must be a positive integer, got ${s.partitions}`);
+          throw new RangeError(
+            `stream '${s.name}': partitions must be a positive integer, got ${s.partitions}`,
+          );
         }
         this.stmts.createStream.run(s.name, s.partitions, s.retentionMs ?? null);
       }
@@ -139,11 +145,23 @@ export class EmbeddedEventLog implements EventLog {
     return result;
   }
 
-  async read(stream: string, partition: number, offset: number, limit: number): Promise<readonly LogRecord[]> {
+  async read(
+    stream: string,
+    partition: number,
+    offset: number,
+    limit: number,
+  ): Promise<readonly LogRecord[]> {
     this.assertOpen();
     this.partitions(stream);
     const rows = this.stmts.read.all(stream, partition, offset, limit);
-    return rows.map((r) => ({ stream, partition: r.partition, offset: r.offset, key: r.key, timestamp: r.ts, value: r.value }));
+    return rows.map((r) => ({
+      stream,
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key,
+      timestamp: r.ts,
+      value: r.value,
+    }));
   }
 
   private endOffsetsSync(stream: string): PartitionOffset[] {

@@ -20,7 +20,8 @@ export interface RebuildingConsumeOptions {
 export async function consumeRebuilding(log: EventLog, options: RebuildingConsumeOptions): Promise<Consumer> {
   const committed = new Map<string, number>();
   for (const stream of options.streams) {
-    for (const c of await log.committedOffsets(options.group, stream)) committed.set(`${stream}/${c.partition}`, c.offset);
+    for (const c of await log.committedOffsets(options.group, stream))
+      committed.set(`${stream}/${c.partition}`, c.offset);
   }
   return log.consume({
     group: options.group,

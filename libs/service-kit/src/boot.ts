@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { EventLog } from '@vgpu-twin/event-log';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LogConfigSchema, loadConfig, type LogConfig } from './config';
 import { openEventLog } from './event-log';
 import { DomainErrorFilter, EventLogModule } from './nest';
@@ -15,23 +17,36 @@ export interface ServiceDefinition {
   readonly banner: (url: string, logConfig: LogConfig) => string;
   /** Nest's own parsers; false when `configure` installs them. */
   readonly bodyParser?: boolean;
+  /** Let Nest close the app on SIGTERM/SIGINT (and re-raise the signal). Off when the caller handles signals. */
+  readonly shutdownHooks?: boolean;
 }
 
 /** Opens the configured log, composes the modules into one Nest app and listens. */
-export async function bootService(def: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
+export async function bootService(
+  def: ServiceDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<INestApplication> {
   const logConfig = loadConfig(LogConfigSchema, env);
   const log = await openEventLog(logConfig);
   @Module({ imports: [EventLogModule.forLog(log), ...def.modules(log, logConfig)] })
   class ServiceApp {}
   Object.defineProperty(ServiceApp, 'name', { value: `${def.name}App` });
-  const app = await NestFactory.create(ServiceApp, { bodyParser: def.bodyParser ?? true, logger: ['error', 'warn'] });
+  const app = await NestFactory.create(ServiceApp, {
+    bodyParser: def.bodyParser ?? true,
+    logger: ['error', 'warn'],
+  });
   def.configure?.(app);
   app.useGlobalFilters(new DomainErrorFilter());
-  app.enableShutdownHooks();
+  if (def.shutdownHooks ?? true) app.enableShutdownHooks();
   await app.listen(def.port, '0.0.0.0');
-  const port = (app.getHttpServer().address() as { port: number }).port;
+  const port = listeningPort(app);
   console.log(def.banner(`http://localhost:${port}`, logConfig));
   return app;
+}
+
+/** The TCP port an app listens on (useful after listening on port 0). */
+export function listeningPort(app: INestApplication): number {
+  return ((app.getHttpServer() as Server).address() as AddressInfo).port;
 }
 
 /** Entry-point wrapper: a configuration or start-up error prints one clear message and exits 1. */

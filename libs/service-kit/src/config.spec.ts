@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { ConfigError, envInt, envPort, loadConfig, LogConfigSchema } from './config';
 
 describe('loadConfig', () => {
-  const schema = z.object({ PORT: envPort(8080), WINDOW: envInt(5, 1), MODE: z.enum(['a', 'b']).default('a') });
+  const schema = z.object({
+    PORT: envPort(8080),
+    WINDOW: envInt(5, 1),
+    MODE: z.enum(['a', 'b']).default('a'),
+  });
 
   it('applies defaults and coerces numbers', () => {
     expect(loadConfig(schema, { WINDOW: '7' })).toEqual({ PORT: 8080, WINDOW: 7, MODE: 'a' });
@@ -22,6 +26,8 @@ describe('loadConfig', () => {
 
   it('resolves the data dir and rejects an unknown log', () => {
     expect(loadConfig(LogConfigSchema, { VGPU_TWIN_DATA_DIR: '/tmp/x' }).VGPU_TWIN_DATA_DIR).toBe('/tmp/x');
-    expect(() => loadConfig(LogConfigSchema, { EVENT_LOG: 'redis' })).toThrow(/EVENT_LOG="redis": must be 'embedded' or 'kafka'/);
+    expect(() => loadConfig(LogConfigSchema, { EVENT_LOG: 'redis' })).toThrow(
+      /EVENT_LOG="redis": must be 'embedded' or 'kafka'/,
+    );
   });
 });

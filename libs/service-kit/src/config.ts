@@ -7,8 +7,13 @@ export class ConfigError extends Error {
 }
 
 /** Parses environment variables once at boot into a typed object; every bad key is named. */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const picked = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const r = schema.safeParse(picked);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
@@ -19,15 +24,27 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 }
 
 export const envInt = (def: number, min = 0) =>
-  z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be ≥ ${min}`).default(def);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(min, `must be ≥ ${min}`)
+    .default(def);
 export const envNumber = (def: number, min = 0) =>
   z.coerce.number({ message: 'must be a number' }).min(min, `must be ≥ ${min}`).default(def);
-export const envPort = (def: number) => envInt(def, 0).refine((p) => p <= 65535, 'must be a TCP port (0–65535)');
+export const envPort = (def: number) =>
+  envInt(def, 0).refine((p) => p <= 65535, 'must be a TCP port (0–65535)');
 export const envList = () =>
   z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : [],
+    );
 
 /** Settings every service shares: which log, where its files live. */
 export const LogConfigSchema = z.object({

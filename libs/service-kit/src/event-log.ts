@@ -66,7 +66,11 @@ export function decodeRecords(records: readonly LogRecord[]): { events: Decoded[
 }
 
 /** Parks undecodable records on the dead-letter stream, with where they came from and why. */
-export async function deadLetter(log: EventLog, consumer: string, bad: readonly Undecodable[]): Promise<void> {
+export async function deadLetter(
+  log: EventLog,
+  consumer: string,
+  bad: readonly Undecodable[],
+): Promise<void> {
   if (bad.length === 0) return;
   await log.append(
     Streams.deadLetter,
@@ -87,7 +91,11 @@ export async function deadLetter(log: EventLog, consumer: string, bad: readonly 
 }
 
 /** Appends events to the streams their types belong to, each keyed by its entity. */
-export async function appendEvents(log: EventLog, byStream: ReadonlyMap<string, readonly DomainEvent[]>, keyOf: (e: DomainEvent) => string): Promise<void> {
+export async function appendEvents(
+  log: EventLog,
+  byStream: ReadonlyMap<string, readonly DomainEvent[]>,
+  keyOf: (e: DomainEvent) => string,
+): Promise<void> {
   await Promise.all(
     [...byStream].map(([stream, events]) =>
       events.length === 0

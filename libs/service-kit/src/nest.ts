@@ -1,4 +1,12 @@
-import { Catch, HttpException, Module, type ArgumentsHost, type DynamicModule, type ExceptionFilter, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Module,
+  type ArgumentsHost,
+  type DynamicModule,
+  type ExceptionFilter,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { IllegalStateError, NotFoundError, ValidationError } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
 import type { Response } from 'express';
@@ -42,7 +50,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         ? bodyParserMessage(cause)
         : typeof body === 'string'
           ? body
-          : String((body as { message?: unknown }).message ?? error.message);
+          : messageOf((body as { message?: unknown }).message, error.message);
       res.status(error.getStatus()).json({ error: message });
     } else if (error instanceof ValidationError) {
       res.status(400).json({ error: error.message, issues: error.issues });
@@ -51,7 +59,10 @@ export class DomainErrorFilter implements ExceptionFilter {
     } else if (error instanceof IllegalStateError) {
       res.status(409).json({ error: error.message });
     } else if (error instanceof LogUnavailableError) {
-      res.status(503).setHeader('Retry-After', '1').json({ error: `event log unavailable: ${error.message}; retry later` });
+      res
+        .status(503)
+        .setHeader('Retry-After', '1')
+        .json({ error: `event log unavailable: ${error.message}; retry later` });
     } else if (isBodyParserError(error)) {
       res.status(error.status).json({ error: bodyParserMessage(error) });
     } else {
@@ -61,6 +72,12 @@ export class DomainErrorFilter implements ExceptionFilter {
   }
 }
 
+function messageOf(m: unknown, fallback: string): string {
+  if (typeof m === 'string') return m;
+  if (Array.isArray(m)) return m.map((x) => String(x)).join('; ');
+  return fallback;
+}
+
 interface BodyParserError {
   type: string;
   status: number;
@@ -68,10 +85,16 @@ interface BodyParserError {
   limit?: number;
 }
 function isBodyParserError(e: unknown): e is BodyParserError {
-  return typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string' && typeof (e as BodyParserError).status === 'number';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as BodyParserError).type === 'string' &&
+    typeof (e as BodyParserError).status === 'number'
+  );
 }
 function bodyParserMessage(e: BodyParserError): string {
   if (e.type === 'entity.parse.failed') return `malformed JSON body: ${e.message}`;
-  if (e.type === 'entity.too.large') return `request body too large (limit ${e.limit ?? '?'} bytes); split the batch`;
+  if (e.type === 'entity.too.large')
+    return `request body too large (limit ${e.limit ?? '?'} bytes); split the batch`;
   return e.message;
 }

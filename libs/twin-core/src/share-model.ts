@@ -15,7 +15,11 @@ export interface VgpuDemand {
  * A vGPU never gets more than it asks for. Worked example from DESIGN.md: 16 GB GPU, three 4 GB
  * vGPUs, one active → 1, 1/3, 1/4.
  */
-export function gpuShares(policy: SchedulingPolicy, vgpus: readonly VgpuDemand[], gpuFramebufferMib: number): number[] {
+export function gpuShares(
+  policy: SchedulingPolicy,
+  vgpus: readonly VgpuDemand[],
+  gpuFramebufferMib: number,
+): number[] {
   const n = vgpus.length;
   switch (policy) {
     case 'equal_share':

@@ -2,7 +2,13 @@ import { fixtures, type InventoryEvent, type VmSample } from '@vgpu-twin/contrac
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
 
-const config = { ...defaultTwinConfig, sloSlowdown: 1.5, sustainSamples: 3, smoothingSamples: 1, observationEvery: 1 };
+const config = {
+  ...defaultTwinConfig,
+  sloSlowdown: 1.5,
+  sustainSamples: 3,
+  smoothingSamples: 1,
+  observationEvery: 1,
+};
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
 
 function given(events: TwinInput[]): TwinState {
@@ -15,11 +21,18 @@ function when(state: TwinState, events: TwinInput[]): TwinOutput[] {
 }
 
 const host: InventoryEvent = fixtures['host.registered'];
-const gpu: InventoryEvent = { ...fixtures['gpu.registered'], data: { ...fixtures['gpu.registered'].data, framebufferMib: 16384 } };
+const gpu: InventoryEvent = {
+  ...fixtures['gpu.registered'],
+  data: { ...fixtures['gpu.registered'].data, framebufferMib: 16384 },
+};
 const workload = (name: string, gpuUtilPct: number, soloProgressRate = 10): InventoryEvent => ({
   ...fixtures['workload.profiled'],
   id: `wl-${name}`,
-  data: { workload: name, features: { gpuUtilPct, memUtilPct: 20, pcieRxMBps: 10, pcieTxMBps: 1 }, soloProgressRate },
+  data: {
+    workload: name,
+    features: { gpuUtilPct, memUtilPct: 20, pcieRxMBps: 10, pcieTxMBps: 1 },
+    soloProgressRate,
+  },
 });
 const place = (vmId: string, wl: string, gpuId = 'gpu-1'): InventoryEvent => ({
   ...fixtures['vm.placed'],
@@ -37,7 +50,9 @@ const sample = (vmId: string, s: number, progressRate: number | null, gpuUtilPct
 describe('twin step', () => {
   const cluster = [host, gpu, workload('heavy', 90), workload('light', 10), workload('hog', 95)];
   const predictionsOf = (out: TwinOutput[]) =>
-    Object.fromEntries(out.flatMap((o) => (o.type === 'twin.prediction' ? [[o.data.vmId, o.data.predictedSlowdown]] : [])));
+    Object.fromEntries(
+      out.flatMap((o) => (o.type === 'twin.prediction' ? [[o.data.vmId, o.data.predictedSlowdown]] : [])),
+    );
 
   it('given two VMs whose demands fit on the GPU, predicts no slowdown', () => {
     const state = given(cluster);
@@ -61,7 +76,10 @@ describe('twin step', () => {
     // vm-b now uses 95% of the GPU: vm-a gets half, 0.9/0.5 = 1.8× predicted; it really makes 5 steps/s (10 solo → 2×)
     const turned = when(state, [sample('vm-b', 2, 10, 95)]);
     expect(predictionsOf(turned)['vm-a']).toBeCloseTo(1.8);
-    const out = when(state, [2, 3, 4, 5].map((s) => sample('vm-a', s, 5, 50)));
+    const out = when(
+      state,
+      [2, 3, 4, 5].map((s) => sample('vm-a', s, 5, 50)),
+    );
     const alerts = out.filter((o) => o.type === 'alert.raised');
     expect(alerts).toHaveLength(1); // raised once, after sustainSamples = 3 samples above 1.5
     expect(alerts[0]!.data).toMatchObject({
@@ -72,11 +90,21 @@ describe('twin step', () => {
       clusterId: 'cluster-a',
       aggressorVmId: 'vm-b',
       severity: 'warning', // 2× < 2 × SLO 1.5
-      evidence: { observedSlowdown: 2, predictedSlowdown: 1.8, threshold: 1.5, samples: 3, windowStart: t(2), windowEnd: t(4) },
+      evidence: {
+        observedSlowdown: 2,
+        predictedSlowdown: 1.8,
+        threshold: 1.5,
+        samples: 3,
+        windowStart: t(2),
+        windowEnd: t(4),
+      },
     });
     expect(alerts[0]!.ts).toBe(t(4));
 
-    const back = when(state, [6, 7, 8, 9].map((s) => sample('vm-a', s, 9.5, 90)));
+    const back = when(
+      state,
+      [6, 7, 8, 9].map((s) => sample('vm-a', s, 9.5, 90)),
+    );
     const resolved = back.filter((o) => o.type === 'alert.resolved');
     expect(resolved).toHaveLength(1); // resolved once, after 3 samples at 10/9.5 = 1.05× ≤ 1.5
     expect(resolved[0]!.data.alertId).toBe(alerts[0]!.data.alertId);
@@ -85,20 +113,34 @@ describe('twin step', () => {
 
   it('does not alert on a short spike below the sustain count', () => {
     const state = given([...cluster, place('vm-a', 'heavy')]);
-    const out = when(state, [sample('vm-a', 0, 4), sample('vm-a', 1, 4), sample('vm-a', 2, 10), sample('vm-a', 3, 4)]);
+    const out = when(state, [
+      sample('vm-a', 0, 4),
+      sample('vm-a', 1, 4),
+      sample('vm-a', 2, 10),
+      sample('vm-a', 3, 4),
+    ]);
     expect(out.filter((o) => o.type === 'alert.raised')).toEqual([]);
   });
 
   it('honours a VM-specific SLO', () => {
-    const strict: InventoryEvent = { ...place('vm-a', 'heavy'), data: { ...place('vm-a', 'heavy').data, sloSlowdown: 1.1 } } as InventoryEvent;
+    const strict: InventoryEvent = {
+      ...place('vm-a', 'heavy'),
+      data: { ...place('vm-a', 'heavy').data, sloSlowdown: 1.1 },
+    } as InventoryEvent;
     const state = given([...cluster, strict]);
-    const out = when(state, [0, 1, 2].map((s) => sample('vm-a', s, 8.5))); // 10 / 8.5 = 1.18 > 1.1
+    const out = when(
+      state,
+      [0, 1, 2].map((s) => sample('vm-a', s, 8.5)),
+    ); // 10 / 8.5 = 1.18 > 1.1
     expect(out.filter((o) => o.type === 'alert.raised')).toHaveLength(1);
   });
 
   it('marks a VM without a progress signal and never guesses its slowdown', () => {
     const state = given([...cluster, place('vm-a', 'heavy')]);
-    const out = when(state, [0, 1, 2, 3, 4].map((s) => sample('vm-a', s, null)));
+    const out = when(
+      state,
+      [0, 1, 2, 3, 4].map((s) => sample('vm-a', s, null)),
+    );
     expect(state.vms.get('vm-a')).toMatchObject({ hasProgressSignal: false, observedSlowdown: null });
     expect(out.filter((o) => o.type === 'twin.observation' || o.type === 'alert.raised')).toEqual([]);
   });
@@ -111,23 +153,36 @@ describe('twin step', () => {
   });
 
   it('re-predicts both GPUs on migration and resolves the alert of a removed VM', () => {
-    const gpu2: InventoryEvent = { ...gpu, id: 'gpu2', data: { ...gpu.data, gpuId: 'gpu-2' } } as InventoryEvent;
+    const gpu2: InventoryEvent = { ...gpu, id: 'gpu2', data: { ...gpu.data, gpuId: 'gpu-2' } };
     const state = given([...cluster, gpu2, place('vm-a', 'heavy'), place('vm-b', 'hog')]);
     const moved = when(state, [
-      { ...fixtures['vm.migrated'], data: { vmId: 'vm-b', fromGpuId: 'gpu-1', toGpuId: 'gpu-2', profile: '8Q', framebufferMib: 8192 } },
+      {
+        ...fixtures['vm.migrated'],
+        data: { vmId: 'vm-b', fromGpuId: 'gpu-1', toGpuId: 'gpu-2', profile: '8Q', framebufferMib: 8192 },
+      },
     ]);
     expect(predictionsOf(moved)).toEqual({ 'vm-a': 1, 'vm-b': 1 }); // each alone now: 1.8× and 1.9× both fall to 1×
     expect(state.gpus.get('gpu-2')!.vms).toEqual(['vm-b']);
 
-    when(state, [0, 1, 2].map((s) => sample('vm-a', s, 2)));
+    when(
+      state,
+      [0, 1, 2].map((s) => sample('vm-a', s, 2)),
+    );
     expect(state.vms.get('vm-a')!.alert).not.toBeNull();
-    const removed = when(state, [{ ...fixtures['vm.removed'], id: 'rm', data: { vmId: 'vm-a', gpuId: 'gpu-1' } }]);
+    const removed = when(state, [
+      { ...fixtures['vm.removed'], id: 'rm', data: { vmId: 'vm-a', gpuId: 'gpu-1' } },
+    ]);
     expect(removed.map((o) => o.type)).toEqual(['alert.resolved']);
     expect(state.vms.has('vm-a')).toBe(false);
   });
 
   it('is deterministic: the same events give the same outputs', () => {
-    const events: TwinInput[] = [...cluster, place('vm-a', 'heavy'), place('vm-b', 'light'), sample('vm-b', 0, 10, 95)];
+    const events: TwinInput[] = [
+      ...cluster,
+      place('vm-a', 'heavy'),
+      place('vm-b', 'light'),
+      sample('vm-b', 0, 10, 95),
+    ];
     for (let s = 1; s < 10; s++) events.push(sample('vm-a', s, 4));
     const run = () => JSON.stringify(when(initialState(), events));
     expect(run()).toBe(run());

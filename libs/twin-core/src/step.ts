@@ -59,7 +59,10 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
       const d = event.data;
       const previous = state.vms.get(d.vmId);
       if (previous) detach(state, previous);
-      state.vms.set(d.vmId, newVm(d.vmId, d.gpuId, d.profile, d.framebufferMib, d.workload, d.sloSlowdown ?? null));
+      state.vms.set(
+        d.vmId,
+        newVm(d.vmId, d.gpuId, d.profile, d.framebufferMib, d.workload, d.sloSlowdown ?? null),
+      );
       attach(state, d.vmId, d.gpuId);
       if (previous && previous.gpuId !== d.gpuId) predictGpu(state, previous.gpuId, event, config, out);
       predictGpu(state, d.gpuId, event, config, out);
@@ -120,7 +123,14 @@ export function evolve(state: TwinState, event: TwinInput, config: TwinConfig): 
   return state;
 }
 
-function newVm(vmId: string, gpuId: string, profile: string, fb: number, workload: string, slo: number | null): VmState {
+function newVm(
+  vmId: string,
+  gpuId: string,
+  profile: string,
+  fb: number,
+  workload: string,
+  slo: number | null,
+): VmState {
   return {
     vmId,
     gpuId,
@@ -163,9 +173,16 @@ function demandOf(state: TwinState, vm: VmState): number {
 }
 
 /** Predicted slowdown of each VM on a GPU, optionally without one of them (for aggressor search). */
-export function predictSlowdowns(state: TwinState, gpu: GpuState, without?: string): Map<string, { slowdown: number; share: number }> {
+export function predictSlowdowns(
+  state: TwinState,
+  gpu: GpuState,
+  without?: string,
+): Map<string, { slowdown: number; share: number }> {
   const members = gpu.vms.filter((v) => v !== without).map((v) => state.vms.get(v)!);
-  const demands: VgpuDemand[] = members.map((vm) => ({ demand: demandOf(state, vm), framebufferMib: vm.framebufferMib }));
+  const demands: VgpuDemand[] = members.map((vm) => ({
+    demand: demandOf(state, vm),
+    framebufferMib: vm.framebufferMib,
+  }));
   const shares = gpuShares(gpu.policy, demands, gpu.framebufferMib);
   const result = new Map<string, { slowdown: number; share: number }>();
   members.forEach((vm, i) => {
@@ -175,7 +192,13 @@ export function predictSlowdowns(state: TwinState, gpu: GpuState, without?: stri
   return result;
 }
 
-function predictGpu(state: TwinState, gpuId: string, cause: { id: string; ts: string }, config: TwinConfig, out: TwinOutput[]): void {
+function predictGpu(
+  state: TwinState,
+  gpuId: string,
+  cause: { id: string; ts: string },
+  config: TwinConfig,
+  out: TwinOutput[],
+): void {
   const gpu = state.gpus.get(gpuId);
   if (!gpu) return;
   for (const [vmId, p] of predictSlowdowns(state, gpu)) {
@@ -214,7 +237,8 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
   const profiled = state.workloads.get(vm.workload)?.features.gpuUtilPct ?? 0;
   const previousDemand = Math.max(profiled, vm.measuredUtilPct ?? 0);
   vm.measuredUtilPct = util;
-  if (Math.abs(Math.max(profiled, util) - previousDemand) >= 5) predictGpu(state, vm.gpuId, event, config, out);
+  if (Math.abs(Math.max(profiled, util) - previousDemand) >= 5)
+    predictGpu(state, vm.gpuId, event, config, out);
 
   const rate = event.data.progressRate;
   const solo = state.workloads.get(vm.workload)?.soloProgressRate ?? null;
@@ -232,7 +256,11 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
 
   vm.samplesSinceObservation++;
   const last = vm.lastObservedEmitted;
-  if (last === null || vm.samplesSinceObservation >= config.observationEvery || Math.abs(observed - last) > 0.05 * last) {
+  if (
+    last === null ||
+    vm.samplesSinceObservation >= config.observationEvery ||
+    Math.abs(observed - last) > 0.05 * last
+  ) {
     vm.samplesSinceObservation = 0;
     vm.lastObservedEmitted = observed;
     out.push({
@@ -257,14 +285,22 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
     if (vm.above === 0) vm.streakStart = event.ts;
     vm.above++;
     vm.below = 0;
-    if (!vm.alert && vm.above >= config.sustainSamples) out.push(raiseAlert(state, vm, event, threshold, config));
+    if (!vm.alert && vm.above >= config.sustainSamples)
+      out.push(raiseAlert(state, vm, event, threshold, config));
   } else {
     if (vm.below === 0) vm.streakStart = event.ts;
     vm.below++;
     vm.above = 0;
     if (vm.alert && vm.below >= config.sustainSamples) {
       out.push(
-        resolveAlert(state, vm, event.ts, event.id, config, `${vm.vmId} back at ${observed.toFixed(2)}× (SLO ${threshold.toFixed(2)}×) for ${vm.below} samples`),
+        resolveAlert(
+          state,
+          vm,
+          event.ts,
+          event.id,
+          config,
+          `${vm.vmId} back at ${observed.toFixed(2)}× (SLO ${threshold.toFixed(2)}×) for ${vm.below} samples`,
+        ),
       );
     }
   }
@@ -273,7 +309,12 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
 function scope(state: TwinState, vm: VmState) {
   const gpu = state.gpus.get(vm.gpuId);
   const host = gpu ? state.hosts.get(gpu.hostId) : undefined;
-  return { clusterId: host?.clusterId ?? 'unknown', hostId: gpu?.hostId ?? 'unknown', gpuId: vm.gpuId, vmId: vm.vmId };
+  return {
+    clusterId: host?.clusterId ?? 'unknown',
+    hostId: gpu?.hostId ?? 'unknown',
+    gpuId: vm.gpuId,
+    vmId: vm.vmId,
+  };
 }
 
 /** The co-runner whose removal lowers this VM's predicted slowdown most (ties: smallest id). */
@@ -295,11 +336,19 @@ export function likelyAggressor(state: TwinState, vm: VmState): string | null {
   if (best !== null) return best;
   // The model sees no culprit: name the co-runner using the most GPU, if any.
   const others = gpu.vms.filter((v) => v !== vm.vmId);
-  others.sort((a, b) => demandOf(state, state.vms.get(b)!) - demandOf(state, state.vms.get(a)!) || a.localeCompare(b));
+  others.sort(
+    (a, b) => demandOf(state, state.vms.get(b)!) - demandOf(state, state.vms.get(a)!) || a.localeCompare(b),
+  );
   return others[0] ?? null;
 }
 
-function raiseAlert(state: TwinState, vm: VmState, event: VmSample, threshold: number, config: TwinConfig): AlertRaised {
+function raiseAlert(
+  state: TwinState,
+  vm: VmState,
+  event: VmSample,
+  threshold: number,
+  config: TwinConfig,
+): AlertRaised {
   const alertId = `interference:${vm.vmId}:${event.id}`;
   vm.alert = { alertId, raisedAt: event.ts };
   const observed = vm.observedSlowdown!;
@@ -332,7 +381,14 @@ function raiseAlert(state: TwinState, vm: VmState, event: VmSample, threshold: n
   };
 }
 
-function resolveAlert(state: TwinState, vm: VmState, ts: string, causeId: string, config: TwinConfig, message: string): AlertResolved {
+function resolveAlert(
+  state: TwinState,
+  vm: VmState,
+  ts: string,
+  causeId: string,
+  config: TwinConfig,
+  message: string,
+): AlertResolved {
   const alert = vm.alert!;
   vm.alert = null;
   return {

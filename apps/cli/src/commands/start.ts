@@ -3,7 +3,7 @@ import { IngestConfigSchema, IngestModule, configureIngestHttp } from '@vgpu-twi
 import { NotifierConfigSchema, NotifierModule } from '@vgpu-twin/notifier';
 import { Simulator, SimulatorConfigSchema } from '@vgpu-twin/simulator';
 import { TwinConfigSchema, TwinModule } from '@vgpu-twin/twin';
-import { bootService, envPort, loadConfig } from '@vgpu-twin/service-kit';
+import { bootService, envPort, listeningPort, loadConfig } from '@vgpu-twin/service-kit';
 import { z } from 'zod';
 
 const StartConfigSchema = z.object({
@@ -17,7 +17,10 @@ export interface StartOptions {
 }
 
 /** Everything in one process on the embedded log: simulator → ingest → log → twin → notifier → dashboard. */
-export async function start(options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+export async function start(
+  options: StartOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<() => Promise<void>> {
   const merged = { ...env, ...(options.port !== undefined ? { PORT: options.port } : {}) };
   const { PORT } = loadConfig(StartConfigSchema, merged);
   const ingest = loadConfig(IngestConfigSchema, merged);
@@ -28,8 +31,13 @@ export async function start(options: StartOptions, env: NodeJS.ProcessEnv = proc
     {
       name: 'VgpuTwin',
       port: PORT,
-      modules: () => [IngestModule.forRoot(ingest), TwinModule.forRoot(twin), NotifierModule.forRoot(notifier)],
+      modules: () => [
+        IngestModule.forRoot(ingest),
+        TwinModule.forRoot(twin),
+        NotifierModule.forRoot(notifier),
+      ],
       bodyParser: false,
+      shutdownHooks: false,
       configure: (a) => configureIngestHttp(a, ingest),
       banner: (url, log) =>
         `vgpu-twin is running (log: ${log.EVENT_LOG}, data: ${log.VGPU_TWIN_DATA_DIR})\n` +
@@ -37,8 +45,10 @@ export async function start(options: StartOptions, env: NodeJS.ProcessEnv = proc
     },
     merged,
   );
-  const port = (app.getHttpServer().address() as { port: number }).port;
-  const sim = options.simulator ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` }) : null;
+  const port = listeningPort(app);
+  const sim = options.simulator
+    ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` })
+    : null;
   await sim?.start();
   return async () => {
     await sim?.stop();
@@ -49,9 +59,14 @@ export async function start(options: StartOptions, env: NodeJS.ProcessEnv = proc
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run simulator, ingest, twin and notifier in one process on the embedded log, and serve the dashboard')
+    .description(
+      'run simulator, ingest, twin and notifier in one process on the embedded log, and serve the dashboard',
+    )
     .option('-p, --port <port>', 'HTTP port for the API, dashboard and socket.io (env PORT, default 8080)')
-    .option('--no-simulator', 'do not feed the twin with simulated telemetry (send your own to the ingest API)')
+    .option(
+      '--no-simulator',
+      'do not feed the twin with simulated telemetry (send your own to the ingest API)',
+    )
     .addHelpText(
       'after',
       '\nConfiguration is read from environment variables; see the README for the full table.\n' +

@@ -8,7 +8,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < n; i += 10) {
     await log.append(
       's',
-      Array.from({ length: 10 }, (_, j) => ({ key: `${name}-${(i + j) % 7}`, value: `${name}:${i + j}`, timestamp: i + j })),
+      Array.from({ length: 10 }, (_, j) => ({
+        key: `${name}-${(i + j) % 7}`,
+        value: `${name}:${i + j}`,
+        timestamp: i + j,
+      })),
     );
   }
   await log.close();

@@ -48,7 +48,13 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       expect(more[0]?.offset).toBe(3);
       const read = await h.log.read(stream, 0, 0, 10);
       expect(read.map((r) => JSON.parse(r.value).i)).toEqual([0, 1, 2, 3]);
-      expect(read[1]).toMatchObject({ stream, partition: 0, offset: 1, key: 'b', timestamp: 1_700_000_001_000 });
+      expect(read[1]).toMatchObject({
+        stream,
+        partition: 0,
+        offset: 1,
+        key: 'b',
+        timestamp: 1_700_000_001_000,
+      });
       expect((await h.log.read(stream, 0, 2, 1)).map((r) => r.offset)).toEqual([2]);
     });
 
@@ -84,35 +90,58 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
         { partition: 0, offset: 0 },
         { partition: 1, offset: 0 },
       ]);
-      await expect(h.log.append(unique('missing'), [rec('a', 0)])).rejects.toThrow(/does not exist|unknown|not.*exist/i);
+      await expect(h.log.append(unique('missing'), [rec('a', 0)])).rejects.toThrow(
+        /does not exist|unknown|not.*exist/i,
+      );
     });
 
     it('finds offsets by timestamp', async () => {
       const stream = unique('time');
       await h.log.ensureStreams([{ name: stream, partitions: 1 }]);
-      await h.log.append(stream, [0, 1, 2, 3, 4].map((i) => rec('k', i)));
+      await h.log.append(
+        stream,
+        [0, 1, 2, 3, 4].map((i) => rec('k', i)),
+      );
       // rec() stamps record i at 1_700_000_000_000 + i s, so 2.5 s in → the first record at or after is #3
-      expect(await h.log.offsetsForTimestamp(stream, 1_700_000_002_500)).toEqual([{ partition: 0, offset: 3 }]);
+      expect(await h.log.offsetsForTimestamp(stream, 1_700_000_002_500)).toEqual([
+        { partition: 0, offset: 3 },
+      ]);
       expect(await h.log.offsetsForTimestamp(stream, 0)).toEqual([{ partition: 0, offset: 0 }]);
-      expect(await h.log.offsetsForTimestamp(stream, 1_800_000_000_000)).toEqual([{ partition: 0, offset: 5 }]);
+      expect(await h.log.offsetsForTimestamp(stream, 1_800_000_000_000)).toEqual([
+        { partition: 0, offset: 5 },
+      ]);
     });
 
     it('delivers every record to a consumer group and resumes from the committed offset', async () => {
       const stream = unique('group');
       const group = unique('g');
       await h.log.ensureStreams([{ name: stream, partitions: 2 }]);
-      await h.log.append(stream, Array.from({ length: 10 }, (_, i) => rec(`k${i}`, i)));
+      await h.log.append(
+        stream,
+        Array.from({ length: 10 }, (_, i) => rec(`k${i}`, i)),
+      );
       const seen: LogRecord[] = [];
-      const c1 = await h.log.consume({ group, streams: [stream], handler: async (b) => void seen.push(...b) });
+      const c1 = await h.log.consume({
+        group,
+        streams: [stream],
+        handler: async (b) => void seen.push(...b),
+      });
       await eventually(() => seen.length === 10, '10 records');
       await c1.stop();
       const committed = await h.log.committedOffsets(group, stream);
       expect(committed.reduce((s, c) => s + c.offset, 0)).toBe(10);
 
-      await h.log.append(stream, Array.from({ length: 5 }, (_, i) => rec(`k${i}`, 10 + i)));
+      await h.log.append(
+        stream,
+        Array.from({ length: 5 }, (_, i) => rec(`k${i}`, 10 + i)),
+      );
       const other = await h.reopen();
       const resumed: LogRecord[] = [];
-      const c2 = await other.consume({ group, streams: [stream], handler: async (b) => void resumed.push(...b) });
+      const c2 = await other.consume({
+        group,
+        streams: [stream],
+        handler: async (b) => void resumed.push(...b),
+      });
       await eventually(() => resumed.length >= 5, '5 new records');
       await c2.stop();
       // only the five appended after the commit: nothing repeated, nothing lost
@@ -132,7 +161,12 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
         startFrom: 'committed-or-end',
         handler: async (b) => void tail.push(...b),
       });
-      const c2 = await h.log.consume({ group: unique('g'), streams: [stream], startFrom: 'beginning', handler: async (b) => void all.push(...b) });
+      const c2 = await h.log.consume({
+        group: unique('g'),
+        streams: [stream],
+        startFrom: 'beginning',
+        handler: async (b) => void all.push(...b),
+      });
       await eventually(() => all.length === 2, 'the two old records');
       await new Promise((r) => setTimeout(r, 300)); // give the tail consumer a chance to (wrongly) see them
       await h.log.append(stream, [rec('k', 2)]);
@@ -170,9 +204,17 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       const stream = unique('rebuild');
       const group = unique('g');
       await h.log.ensureStreams([{ name: stream, partitions: 1 }]);
-      await h.log.append(stream, Array.from({ length: 6 }, (_, i) => rec('k', i)));
+      await h.log.append(
+        stream,
+        Array.from({ length: 6 }, (_, i) => rec('k', i)),
+      );
       const first: number[] = [];
-      const c1 = await h.log.consume({ group, streams: [stream], maxBatchSize: 4, handler: async (b) => void first.push(...b.map((r) => r.offset)) });
+      const c1 = await h.log.consume({
+        group,
+        streams: [stream],
+        maxBatchSize: 4,
+        handler: async (b) => void first.push(...b.map((r) => r.offset)),
+      });
       await eventually(() => first.length === 6, 'six records');
       await c1.stop();
       await h.log.append(stream, [rec('k', 6), rec('k', 7)]);
