@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 if (!existsSync(bin('tsc'))) {
-  console.error('vgpu-twin build: node_modules is missing; run `npm ci` first.');
+  console.error('vgpu-twin build: node_modules is missing; run `npm install` first.');
   process.exit(1);
 }
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });

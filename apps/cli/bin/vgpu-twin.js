@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI; builds the workspace first if it has not been built (npm ci builds it).
+// Runs the compiled CLI; builds the workspace first if it has not been built (npm install builds it).
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { execFileSync } = require('node:child_process');

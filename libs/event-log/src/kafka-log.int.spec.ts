@@ -1,0 +1,27 @@
+import { describeIf, kafkaBrokers } from '../../../test/support/components';
+import { KafkaEventLog } from './kafka-log';
+import { eventLogContract } from './testing/event-log-contract';
+
+const brokers = kafkaBrokers();
+
+describeIf(brokers)('Kafka event log (real broker)', () => {
+  jest.setTimeout(60_000);
+  const open = () =>
+    new KafkaEventLog({ brokers: brokers!, clientId: 'vgpu-twin-test', replicationFactor: 1 });
+
+  eventLogContract('Kafka', async () => {
+    const log = open();
+    const others: KafkaEventLog[] = [];
+    return {
+      log,
+      reopen: async () => {
+        const other = open();
+        others.push(other);
+        return other;
+      },
+      close: async () => {
+        await Promise.all([log.close(), ...others.map((o) => o.close())]);
+      },
+    };
+  });
+});

@@ -1,0 +1,410 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer as KafkaConsumer,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
+import { partitionFor } from './partitioner';
+import {
+  LogUnavailableError,
+  UnknownStreamError,
+  type AppendRecord,
+  type Appended,
+  type ConsumeOptions,
+  type Consumer,
+  type EventLog,
+  type LogRecord,
+  type PartitionOffset,
+  type StreamSpec,
+} from './port';
+
+export interface KafkaLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Replication factor of the topics this log creates; -1 takes the broker's default. */
+  readonly replicationFactor?: number;
+  readonly compression?: 'none' | 'gzip';
+  /** An append that has not been acknowledged by then fails (→ 503), instead of hanging the caller. */
+  readonly appendTimeoutMs?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly logLevel?: 'nothing' | 'error' | 'warn' | 'info';
+}
+
+const levels = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+} as const;
+
+/**
+ * The event log on Apache Kafka (kafkajs). One topic per stream. Appends use an idempotent
+ * producer with acks=all, so a retried send is written once; the partition is chosen with the same
+ * murmur2 function as Kafka's default partitioner (and the embedded log). Consumers use `eachBatch`
+ * and commit a batch's offsets only after the handler's promise resolves.
+ */
+export class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly partitions = new Map<string, number>();
+  private readonly consumers = new Set<KafkaStreamConsumer>();
+  private admin: Promise<Admin> | null = null;
+  private producer: Promise<Producer> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: KafkaLogOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: levels[options.logLevel ?? 'nothing'],
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+  }
+
+  /** @internal */
+  get client(): Kafka {
+    return this.kafka;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    this.assertOpen();
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((e: unknown) => {
+      this.admin = null;
+      throw unavailable(e);
+    });
+    return this.admin;
+  }
+
+  private getProducer(): Promise<Producer> {
+    this.assertOpen();
+    this.producer ??= (async () => {
+      // idempotent: the broker drops a retried batch it already has, so retries cannot duplicate.
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      return producer;
+    })().catch((e: unknown) => {
+      this.producer = null;
+      throw unavailable(e);
+    });
+    return this.producer;
+  }
+
+  async ensureStreams(specs: readonly StreamSpec[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    for (const s of specs) {
+      if (!Number.isInteger(s.partitions) || s.partitions < 1) {
+        throw new RangeError(
+          `stream '${s.name}': partitions must be a positive integer, got ${s.partitions}`,
+        );
+      }
+    }
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          replicationFactor: this.options.replicationFactor ?? -1,
+          configEntries:
+            s.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(s.retentionMs) }],
+        })),
+      });
+    }
+  }
+
+  private async partitionCount(stream: string): Promise<number> {
+    const cached = this.partitions.get(stream);
+    if (cached !== undefined) return cached;
+    const admin = await this.getAdmin();
+    if (!(await admin.listTopics()).includes(stream)) throw new UnknownStreamError(stream);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [stream] });
+    const n = topics[0]?.partitions.length ?? 0;
+    if (n === 0) throw new UnknownStreamError(stream);
+    this.partitions.set(stream, n);
+    return n;
+  }
+
+  async append(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
+    if (records.length === 0) return [];
+    const n = await this.partitionCount(stream);
+    const producer = await this.getProducer();
+    const partitionOf = records.map((r) => partitionFor(r.key, n));
+    const send = producer.send({
+      topic: stream,
+      acks: -1,
+      compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+      messages: records.map((r, i) => ({
+        key: r.key,
+        value: r.value,
+        timestamp: String(r.timestamp),
+        partition: partitionOf[i]!,
+      })),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.options.appendTimeoutMs ?? 15_000;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LogUnavailableError(`Kafka did not acknowledge the write within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const metadata = await Promise.race([send, timeout]);
+      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+      return partitionOf.map((partition) => {
+        const offset = next.get(partition)!;
+        next.set(partition, offset + 1);
+        return { partition, offset };
+      });
+    } catch (e) {
+      throw unavailable(e);
+    } finally {
+      clearTimeout(timer);
+      send.catch(() => undefined);
+    }
+  }
+
+  async read(
+    stream: string,
+    partition: number,
+    offset: number,
+    limit: number,
+  ): Promise<readonly LogRecord[]> {
+    const end = (await this.endOffsets(stream)).find((e) => e.partition === partition)?.offset ?? 0;
+    const until = Math.min(end, offset + limit);
+    if (offset >= until) return [];
+    // kafkajs has no manual assignment: a throwaway consumer group seeks to the offset and reads the range.
+    const groupId = `${this.options.clientId}-reader-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const out: LogRecord[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: stream, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        let sought = false;
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          if (sought) return;
+          sought = true;
+          consumer.seek({ topic: stream, partition, offset: String(offset) });
+        });
+        consumer.on(consumer.events.CRASH, (e) => reject(unavailable(e.payload.error)));
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              if (batch.partition !== partition) return;
+              for (const m of batch.messages) {
+                const o = Number(m.offset);
+                if (o >= offset && o < until) out.push(toRecord(stream, partition, m));
+              }
+              if (out.length > 0 && Number(out[out.length - 1]!.offset) >= until - 1) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+      await (await this.getAdmin()).deleteGroups([groupId]).catch(() => undefined);
+    }
+    return out;
+  }
+
+  async endOffsets(stream: string): Promise<readonly PartitionOffset[]> {
+    await this.partitionCount(stream);
+    const admin = await this.getAdmin();
+    const offsets = await admin.fetchTopicOffsets(stream).catch((e: unknown) => {
+      throw unavailable(e);
+    });
+    return offsets
+      .map((o) => ({ partition: o.partition, offset: Number(o.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async offsetsForTimestamp(stream: string, timestamp: number): Promise<readonly PartitionOffset[]> {
+    const ends = new Map((await this.endOffsets(stream)).map((e) => [e.partition, e.offset]));
+    const admin = await this.getAdmin();
+    const found = await admin.fetchTopicOffsetsByTimestamp(stream, timestamp);
+    // Kafka answers -1 where no record is that recent: the position is then the end of the partition.
+    return found
+      .map((f) => ({
+        partition: f.partition,
+        offset: Number(f.offset) < 0 ? (ends.get(f.partition) ?? 0) : Number(f.offset),
+      }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(group: string, stream: string): Promise<readonly PartitionOffset[]> {
+    const admin = await this.getAdmin();
+    const result = await admin.fetchOffsets({ groupId: group, topics: [stream] });
+    return (result[0]?.partitions ?? [])
+      .filter((p) => Number(p.offset) >= 0)
+      .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    for (const s of options.streams) await this.partitionCount(s);
+    const committed = new Map<string, number>();
+    for (const s of options.streams) {
+      for (const c of await this.committedOffsets(options.group, s))
+        committed.set(`${s}/${c.partition}`, c.offset);
+    }
+    const consumer = new KafkaStreamConsumer(
+      this.kafka.consumer({
+        groupId: options.group,
+        sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: 1000,
+        maxWaitTimeInMs: 100,
+        allowAutoTopicCreation: false,
+      }),
+      options,
+      committed,
+      () => this.consumers.delete(consumer),
+    );
+    this.consumers.add(consumer);
+    await consumer.start();
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    const producer = this.producer;
+    const admin = this.admin;
+    await Promise.all([
+      producer?.then((p) => p.disconnect()).catch(() => undefined),
+      admin?.then((a) => a.disconnect()).catch(() => undefined),
+    ]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the Kafka event log is closed');
+  }
+}
+
+class KafkaStreamConsumer implements Consumer {
+  private stopped = false;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly consumer: KafkaConsumer,
+    private readonly options: ConsumeOptions,
+    private readonly committed: Map<string, number>,
+    private readonly onStop: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const { streams, startFrom = 'committed-or-beginning', handler } = this.options;
+    const retryDelayMs = this.options.retryDelayMs ?? 1000;
+    try {
+      await this.consumer.connect();
+      for (const topic of streams)
+        await this.consumer.subscribe({ topic, fromBeginning: startFrom !== 'committed-or-end' });
+    } catch (e) {
+      throw unavailable(e);
+    }
+    // consume() resolves once this member has its partitions, so nothing appended afterwards is missed.
+    const joined = new Promise<void>((resolve) => {
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    if (startFrom === 'beginning') {
+      // Rebuilding consumers read each partition from 0 the first time this member is given it.
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          for (const partition of partitions) {
+            const key = `${topic}/${partition}`;
+            if (this.seen.has(key)) continue;
+            this.seen.add(key);
+            this.consumer.seek({ topic, partition, offset: '0' });
+          }
+        }
+      });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        if (batch.messages.length === 0) return;
+        const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+        for (;;) {
+          if (!isRunning() || isStale()) return;
+          try {
+            await handler(records);
+            break;
+          } catch (error) {
+            this.options.onError?.(error, records);
+            await new Promise((r) => setTimeout(r, retryDelayMs));
+            await heartbeat();
+          }
+        }
+        const last = records[records.length - 1]!;
+        resolveOffset(String(last.offset));
+        const key = `${batch.topic}/${batch.partition}`;
+        const next = last.offset + 1;
+        // Commits never move backwards: a rebuilding member re-reads records committed long ago.
+        if (next > (this.committed.get(key) ?? -1)) {
+          await this.consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(next) },
+          ]);
+          this.committed.set(key, next);
+        }
+        await heartbeat();
+      },
+    });
+    const joinTimeoutMs = 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      joined,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LogUnavailableError(`Kafka: no partitions assigned within ${joinTimeoutMs} ms`)),
+          joinTimeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.consumer.disconnect().catch(() => undefined);
+    this.onStop();
+  }
+}
+
+function toRecord(stream: string, partition: number, m: KafkaMessage): LogRecord {
+  return {
+    stream,
+    partition,
+    offset: Number(m.offset),
+    key: m.key?.toString('utf8') ?? '',
+    value: m.value?.toString('utf8') ?? '',
+    timestamp: Number(m.timestamp),
+  };
+}
+
+function unavailable(e: unknown): Error {
+  if (e instanceof LogUnavailableError || e instanceof UnknownStreamError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new LogUnavailableError(`Kafka: ${message}`);
+}
