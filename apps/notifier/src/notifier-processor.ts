@@ -13,7 +13,7 @@ export interface Publisher {
  * what was already delivered.
  */
 export class NotifierProcessor {
-  private consumer: Consumer | null = null;
+  private consumers: Consumer[] = [];
   private publisher: Publisher | null = null;
 
   constructor(
@@ -26,19 +26,27 @@ export class NotifierProcessor {
     this.publisher = publisher;
   }
 
-  async start(): Promise<void> {
-    this.consumer = await consumeRebuilding(this.log, {
-      group: this.group,
-      streams: [Streams.inventory, Streams.alerts, Streams.twin],
-      handler: (batch, replaying) => Promise.resolve(this.handle(batch, replaying)),
-      onError: (e) =>
-        console.error('notifier: batch failed, will retry:', e instanceof Error ? e.message : e),
-    });
+  /** The inventory first (so twin output always finds its GPU and VM), then twin output and alerts. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    const onError = (e: unknown) =>
+      console.error('notifier: batch failed, will retry:', e instanceof Error ? e.message : e);
+    const handler = (batch: readonly LogRecord[], replaying: boolean) =>
+      Promise.resolve(this.handle(batch, replaying));
+    // Two groups: Kafka shares a group's partitions among members, whatever each subscribed to.
+    const phases: [string, string[]][] = [
+      [`${this.group}.inventory`, [Streams.inventory]],
+      [this.group, [Streams.alerts, Streams.twin]],
+    ];
+    for (const [group, streams] of phases) {
+      this.consumers.push(
+        await consumeRebuilding(this.log, { group, streams, handler, onError, catchUpTimeoutMs: timeoutMs }),
+      );
+    }
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
-    this.consumer = null;
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    this.consumers = [];
   }
 
   private handle(batch: readonly LogRecord[], replaying: boolean): void {

@@ -1,4 +1,5 @@
 import { envInt, envNumber, envPort } from '@vgpu-twin/service-kit';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 export const TwinConfigSchema = z.object({
@@ -14,5 +15,7 @@ export const TwinConfigSchema = z.object({
   TWIN_OBSERVATION_EVERY: envInt(10, 1),
   /** Consumer group shared by twin instances. */
   TWIN_GROUP: z.string().min(1).default('twin'),
+  /** Names this instance's own inventory consumer group: unique per running instance, stable across its restarts. */
+  TWIN_INSTANCE_ID: z.string().min(1).default(hostname()),
 });
 export type TwinServiceConfig = z.infer<typeof TwinConfigSchema>;

@@ -27,27 +27,48 @@ export interface TwinStatus {
  */
 export class TwinProcessor {
   readonly state: TwinState = initialState();
-  private consumer: Consumer | null = null;
+  private consumers: Consumer[] = [];
   private deadLettered = 0;
 
   constructor(
     private readonly log: EventLog,
     private readonly config: TwinConfig,
     private readonly group: string,
+    private readonly instanceId: string,
   ) {}
 
-  async start(): Promise<void> {
-    this.consumer = await consumeRebuilding(this.log, {
-      group: this.group,
-      streams: [Streams.inventory, Streams.telemetry],
-      handler: (batch, replaying) => this.handle(batch, replaying),
-      onError: (e) => console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e),
-    });
+  /**
+   * Every instance reads the whole inventory (its own consumer group) and catches up with it
+   * before it takes telemetry, so samples never arrive for VMs it has not yet heard of. Telemetry
+   * partitions are shared by the instances of the group.
+   */
+  async start(timeoutMs = 60_000): Promise<void> {
+    const onError = (e: unknown) =>
+      console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e);
+    const handler = (batch: readonly LogRecord[], replaying: boolean) => this.handle(batch, replaying);
+    const inventoryGroup = `${this.group}.inventory.${this.instanceId}`;
+    this.consumers.push(
+      await consumeRebuilding(this.log, {
+        group: inventoryGroup,
+        streams: [Streams.inventory],
+        handler,
+        onError,
+        catchUpTimeoutMs: timeoutMs,
+      }),
+    );
+    this.consumers.push(
+      await consumeRebuilding(this.log, {
+        group: this.group,
+        streams: [Streams.telemetry],
+        handler,
+        onError,
+      }),
+    );
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
-    this.consumer = null;
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    this.consumers = [];
   }
 
   private async handle(batch: readonly LogRecord[], replaying: boolean): Promise<void> {

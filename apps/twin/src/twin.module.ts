@@ -41,7 +41,8 @@ export class TwinModule {
         {
           provide: TwinProcessor,
           inject: [EVENT_LOG],
-          useFactory: (log: EventLog) => new TwinProcessor(log, twinConfigFrom(config), config.TWIN_GROUP),
+          useFactory: (log: EventLog) =>
+            new TwinProcessor(log, twinConfigFrom(config), config.TWIN_GROUP, config.TWIN_INSTANCE_ID),
         },
         {
           provide: TwinLifecycle,

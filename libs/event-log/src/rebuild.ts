@@ -10,6 +10,8 @@ export interface RebuildingConsumeOptions {
    */
   readonly handler: (batch: readonly LogRecord[], replaying: boolean) => Promise<void>;
   readonly onError?: (error: unknown) => void;
+  /** Resolve only once the streams have been read up to their end offsets as of the call. */
+  readonly catchUpTimeoutMs?: number;
 }
 
 /**
@@ -18,12 +20,19 @@ export interface RebuildingConsumeOptions {
  * A later issue replaces the full rebuild with snapshots + offsets.
  */
 export async function consumeRebuilding(log: EventLog, options: RebuildingConsumeOptions): Promise<Consumer> {
+  const key = (stream: string, partition: number) => `${stream}/${partition}`;
   const committed = new Map<string, number>();
+  const ends = new Map<string, number>();
+  const read = new Map<string, number>();
   for (const stream of options.streams) {
     for (const c of await log.committedOffsets(options.group, stream))
-      committed.set(`${stream}/${c.partition}`, c.offset);
+      committed.set(key(stream, c.partition), c.offset);
+    if (options.catchUpTimeoutMs !== undefined) {
+      for (const e of await log.endOffsets(stream))
+        if (e.offset > 0) ends.set(key(stream, e.partition), e.offset);
+    }
   }
-  return log.consume({
+  const consumer = await log.consume({
     group: options.group,
     streams: options.streams,
     startFrom: 'beginning',
@@ -31,11 +40,25 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
     ...(options.onError ? { onError: options.onError } : {}),
     handler: async (batch) => {
       const first = batch[0]!;
-      const boundary = committed.get(`${first.stream}/${first.partition}`) ?? 0;
+      const boundary = committed.get(key(first.stream, first.partition)) ?? 0;
       const old = batch.filter((r) => r.offset < boundary);
       const fresh = old.length === batch.length ? [] : batch.slice(old.length);
       if (old.length > 0) await options.handler(old, true);
       if (fresh.length > 0) await options.handler(fresh, false);
+      read.set(key(first.stream, first.partition), batch[batch.length - 1]!.offset + 1);
     },
   });
+  if (options.catchUpTimeoutMs !== undefined) {
+    const deadline = Date.now() + options.catchUpTimeoutMs;
+    while (![...ends].every(([k, end]) => (read.get(k) ?? 0) >= end)) {
+      if (Date.now() > deadline) {
+        await consumer.stop();
+        throw new Error(
+          `consumer group '${options.group}' did not catch up with ${options.streams.join(', ')} within ${options.catchUpTimeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return consumer;
 }

@@ -47,7 +47,11 @@ export interface GpuModel {
 
 const GIB = 1024;
 
-function series(prefix: string, s: ProfileSeries, rows: readonly (readonly [gb: number, max: number])[]): VgpuProfile[] {
+function series(
+  prefix: string,
+  s: ProfileSeries,
+  rows: readonly (readonly [gb: number, max: number])[],
+): VgpuProfile[] {
   return rows.map(([gb, max]) => ({
     name: `${prefix}-${gb}${s}`,
     shortName: `${gb}${s}`,
@@ -62,41 +66,132 @@ function gpu(id: string, gb: number, profiles: VgpuProfile[], source: string): G
 }
 
 /** Q series of 16 GB boards: 16Q ×1, 8Q ×2, 4Q ×4, 2Q ×8, 1Q ×16 ([DESIGN] for V100-16GB and T4). */
-const Q16 = [[16, 1], [8, 2], [4, 4], [2, 8], [1, 16]] as const;
+const Q16 = [
+  [16, 1],
+  [8, 2],
+  [4, 4],
+  [2, 8],
+  [1, 16],
+] as const;
 /** C series of 16 GB boards: 16C ×1, 8C ×2, 4C ×4 ([AIE-V], [AIE-T]). */
-const C16 = [[16, 1], [8, 2], [4, 4]] as const;
+const C16 = [
+  [16, 1],
+  [8, 2],
+  [4, 4],
+] as const;
 /** 24 GB boards (A10, L4): 24, 12, 8, 6, 4, 3, 2, 1 GB → 1, 2, 3, 4, 6, 8, 12, 24 per GPU (unverified). */
-const Q24 = [[24, 1], [12, 2], [8, 3], [6, 4], [4, 6], [3, 8], [2, 12], [1, 24]] as const;
-const C24 = [[24, 1], [12, 2], [8, 3], [6, 4], [4, 6]] as const;
+const Q24 = [
+  [24, 1],
+  [12, 2],
+  [8, 3],
+  [6, 4],
+  [4, 6],
+  [3, 8],
+  [2, 12],
+  [1, 24],
+] as const;
+const C24 = [
+  [24, 1],
+  [12, 2],
+  [8, 3],
+  [6, 4],
+  [4, 6],
+] as const;
 /** 80 GB compute boards (A100-80GB, H100-80GB): 80, 40, 20, 16, 10, 8, 4 GB (unverified). */
-const C80 = [[80, 1], [40, 2], [20, 4], [16, 5], [10, 8], [8, 10], [4, 20]] as const;
+const C80 = [
+  [80, 1],
+  [40, 2],
+  [20, 4],
+  [16, 5],
+  [10, 8],
+  [8, 10],
+  [4, 20],
+] as const;
 
 export const GPU_CATALOG: readonly GpuModel[] = [
   // P100 PCIe 16 GB: the GPU of the time-slice measurements in DESIGN.md. [UG10], unverified rows.
-  gpu('P100-16GB', 16, [...series('P100', 'Q', Q16), ...series('P100', 'C', C16)], '[UG10] (rows unverified)'),
+  gpu(
+    'P100-16GB',
+    16,
+    [...series('P100', 'Q', Q16), ...series('P100', 'C', C16)],
+    '[UG10] (rows unverified)',
+  ),
   gpu('V100-16GB', 16, [...series('V100', 'Q', Q16), ...series('V100', 'C', C16)], '[DESIGN] Q, [AIE-V] C'),
   // V100 32 GB (PCIe "V100D"): [UG10], unverified rows.
   gpu(
     'V100-32GB',
     32,
     [
-      ...series('V100D', 'Q', [[32, 1], [16, 2], [8, 4], [4, 8], [2, 16], [1, 32]]),
-      ...series('V100D', 'C', [[32, 1], [16, 2], [8, 4], [4, 8]]),
+      ...series('V100D', 'Q', [
+        [32, 1],
+        [16, 2],
+        [8, 4],
+        [4, 8],
+        [2, 16],
+        [1, 32],
+      ]),
+      ...series('V100D', 'C', [
+        [32, 1],
+        [16, 2],
+        [8, 4],
+        [4, 8],
+      ]),
     ],
     '[UG10] (rows unverified)',
   ),
   gpu('T4', 16, [...series('T4', 'Q', Q16), ...series('T4', 'C', C16)], '[DESIGN] Q, [AIE-T] C'),
-  gpu('A10', 24, [...series('A10', 'Q', Q24), ...series('A10', 'C', C24)], '[AIE-I] Ampere (rows unverified)'),
+  gpu(
+    'A10',
+    24,
+    [...series('A10', 'Q', Q24), ...series('A10', 'C', C24)],
+    '[AIE-I] Ampere (rows unverified)',
+  ),
   // A100 has no Q (graphics) types: it is sold for compute only. [AIE-I] Ampere, unverified rows.
-  gpu('A100-40GB', 40, series('A100', 'C', [[40, 1], [20, 2], [10, 4], [8, 5], [5, 8], [4, 10]]), '[AIE-I] Ampere (rows unverified)'),
+  gpu(
+    'A100-40GB',
+    40,
+    series('A100', 'C', [
+      [40, 1],
+      [20, 2],
+      [10, 4],
+      [8, 5],
+      [5, 8],
+      [4, 10],
+    ]),
+    '[AIE-I] Ampere (rows unverified)',
+  ),
   gpu('A100-80GB', 80, series('A100D', 'C', C80), '[AIE-I] Ampere (rows unverified)'),
-  gpu('L4', 24, [...series('L4', 'Q', Q24), ...series('L4', 'C', C24)], '[AIE-I] Ada Lovelace (rows unverified)'),
+  gpu(
+    'L4',
+    24,
+    [...series('L4', 'Q', Q24), ...series('L4', 'C', C24)],
+    '[AIE-I] Ada Lovelace (rows unverified)',
+  ),
   gpu(
     'L40S',
     48,
     [
-      ...series('L40S', 'Q', [[48, 1], [24, 2], [16, 3], [12, 4], [8, 6], [6, 8], [4, 12], [3, 16], [2, 24], [1, 32]]),
-      ...series('L40S', 'C', [[48, 1], [24, 2], [16, 3], [12, 4], [8, 6], [6, 8], [4, 12]]),
+      ...series('L40S', 'Q', [
+        [48, 1],
+        [24, 2],
+        [16, 3],
+        [12, 4],
+        [8, 6],
+        [6, 8],
+        [4, 12],
+        [3, 16],
+        [2, 24],
+        [1, 32],
+      ]),
+      ...series('L40S', 'C', [
+        [48, 1],
+        [24, 2],
+        [16, 3],
+        [12, 4],
+        [8, 6],
+        [6, 8],
+        [4, 12],
+      ]),
     ],
     '[AIE-I] Ada Lovelace (rows unverified)',
   ),
@@ -108,7 +203,10 @@ const byId = new Map(GPU_CATALOG.map((g) => [g.id.toUpperCase(), g]));
 
 export function findGpu(model: string): GpuModel {
   const g = byId.get(model.trim().toUpperCase());
-  if (!g) throw new NotFoundError(`unknown GPU model '${model}'; known: ${GPU_CATALOG.map((x) => x.id).join(', ')}`);
+  if (!g)
+    throw new NotFoundError(
+      `unknown GPU model '${model}'; known: ${GPU_CATALOG.map((x) => x.id).join(', ')}`,
+    );
   return g;
 }
 
@@ -174,11 +272,17 @@ export function placementIssues(host: HostPlacement): FieldIssue[] {
     }
     const max = Math.min(...resolved.map((p) => p.maxPerGpu));
     if (resolved.length > max) {
-      issues.push({ path: `${base}.profiles`, message: `${resolved.length} vGPUs exceed the ${max} that ${first.name} allows per GPU` });
+      issues.push({
+        path: `${base}.profiles`,
+        message: `${resolved.length} vGPUs exceed the ${max} that ${first.name} allows per GPU`,
+      });
     }
     const fb = resolved.reduce((s, p) => s + p.framebufferMib, 0);
     if (fb > g.framebufferMib) {
-      issues.push({ path: `${base}.profiles`, message: `${fb} MiB of vGPU framebuffer exceed the GPU's ${g.framebufferMib} MiB` });
+      issues.push({
+        path: `${base}.profiles`,
+        message: `${fb} MiB of vGPU framebuffer exceed the GPU's ${g.framebufferMib} MiB`,
+      });
     }
     if (host.homogeneousProfiles) {
       if (!hostSize) hostSize = { mib: first.framebufferMib, path: base };
@@ -197,6 +301,9 @@ export function placementIssues(host: HostPlacement): FieldIssue[] {
 export function validatePlacement(host: HostPlacement): void {
   const issues = placementIssues(host);
   if (issues.length > 0) {
-    throw new ValidationError(`invalid vGPU placement: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new ValidationError(
+      `invalid vGPU placement: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
   }
 }

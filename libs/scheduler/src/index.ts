@@ -3,3 +3,4 @@ export * from './catalog';
 export * from './workload';
 export * from './policy';
 export * from './simulate';
+export * from './predict';

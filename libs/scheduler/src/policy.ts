@@ -36,27 +36,39 @@ export interface Scenario {
 
 export function resolveParams(p: Partial<SchedulerParams> | undefined): SchedulerParams {
   const r = { ...DEFAULT_SCHEDULER_PARAMS, ...p };
-  if (!(r.timeSliceMs > 0)) throw new ValidationError('timeSliceMs must be > 0', [{ path: 'timeSliceMs', message: 'must be > 0' }]);
+  if (!(r.timeSliceMs > 0))
+    throw new ValidationError('timeSliceMs must be > 0', [{ path: 'timeSliceMs', message: 'must be > 0' }]);
   if (!(r.switchMs >= 0 && r.switchMs < r.timeSliceMs)) {
-    throw new ValidationError('switchMs must be ≥ 0 and shorter than the time slice', [{ path: 'switchMs', message: 'must be within [0, timeSliceMs)' }]);
+    throw new ValidationError('switchMs must be ≥ 0 and shorter than the time slice', [
+      { path: 'switchMs', message: 'must be within [0, timeSliceMs)' },
+    ]);
   }
   if (!(r.refillMs >= 0 && r.switchMs + r.refillMs < r.timeSliceMs)) {
-    throw new ValidationError('refillMs must be ≥ 0 and switchMs + refillMs shorter than the time slice', [{ path: 'refillMs', message: 'must be within [0, timeSliceMs − switchMs)' }]);
+    throw new ValidationError('refillMs must be ≥ 0 and switchMs + refillMs shorter than the time slice', [
+      { path: 'refillMs', message: 'must be within [0, timeSliceMs − switchMs)' },
+    ]);
   }
   return r;
 }
 
 export function validateScenario(s: Scenario): void {
-  if (!(s.gpuFramebufferMib > 0)) throw new ValidationError('gpuFramebufferMib must be > 0', [{ path: 'gpuFramebufferMib', message: 'must be > 0' }]);
+  if (!(s.gpuFramebufferMib > 0))
+    throw new ValidationError('gpuFramebufferMib must be > 0', [
+      { path: 'gpuFramebufferMib', message: 'must be > 0' },
+    ]);
   let fb = 0;
   s.vms.forEach((vm, i) => {
     if (!(vm.framebufferMib > 0)) {
-      throw new ValidationError(`vms[${i}].framebufferMib must be > 0`, [{ path: `vms[${i}].framebufferMib`, message: 'must be > 0' }]);
+      throw new ValidationError(`vms[${i}].framebufferMib must be > 0`, [
+        { path: `vms[${i}].framebufferMib`, message: 'must be > 0' },
+      ]);
     }
     fb += vm.framebufferMib;
   });
   if (fb > s.gpuFramebufferMib) {
-    throw new ValidationError(`vGPUs hold ${fb} MiB, more than the GPU's ${s.gpuFramebufferMib} MiB`, [{ path: 'vms', message: 'framebuffer over-committed' }]);
+    throw new ValidationError(`vGPUs hold ${fb} MiB, more than the GPU's ${s.gpuFramebufferMib} MiB`, [
+      { path: 'vms', message: 'framebuffer over-committed' },
+    ]);
   }
 }
 
@@ -102,7 +114,12 @@ export interface Slot {
  * Fixed share: slices proportional to framebuffer, with the unassigned framebuffer's slices left
  * idle, so three 4 GB vGPUs on a 16 GB GPU each own 1 ms of every 4 ms.
  */
-export function slotRotation(policy: Exclude<SchedulingPolicy, 'best_effort'>, gpuFramebufferMib: number, fbs: readonly number[], sliceMs: number): Slot[] {
+export function slotRotation(
+  policy: Exclude<SchedulingPolicy, 'best_effort'>,
+  gpuFramebufferMib: number,
+  fbs: readonly number[],
+  sliceMs: number,
+): Slot[] {
   switch (policy) {
     case 'equal_share':
       return fbs.map((_, i) => ({ owner: i, lengthMs: sliceMs }));

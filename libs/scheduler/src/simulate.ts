@@ -61,7 +61,8 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
   validateScenario(scenario);
   const { timeSliceMs: S, switchMs, refillMs } = resolveParams(scenario.params);
   const T = options.durationMs ?? 10_000;
-  if (!(T > 0)) throw new ValidationError('durationMs must be > 0', [{ path: 'durationMs', message: 'must be > 0' }]);
+  if (!(T > 0))
+    throw new ValidationError('durationMs must be > 0', [{ path: 'durationMs', message: 'must be > 0' }]);
   const seed = options.seed ?? 1;
   const n = scenario.vms.length;
 
@@ -70,7 +71,9 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
     return w.kind === 'active' ? w : null;
   });
   // One stream per VM, so adding a VM does not change the others' samples.
-  const rngs: Rng[] = work.map((_, i) => mulberry32((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0));
+  const rngs: Rng[] = work.map((_, i) =>
+    mulberry32((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0),
+  );
 
   const phase = new Int8Array(n);
   const phaseStart = new Float64Array(n);
@@ -96,7 +99,8 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
     const w = work[i]!;
     const r = rngs[i]!;
     let cpu = sampleMs(w.cpu, r);
-    if (w.hostPhase && kernels[i]! > 0 && kernels[i]! % w.hostPhase.everyKernels === 0) cpu += sampleMs(w.hostPhase.ms, r);
+    if (w.hostPhase && kernels[i]! > 0 && kernels[i]! % w.hostPhase.everyKernels === 0)
+      cpu += sampleMs(w.hostPhase.ms, r);
     curCpu[i] = cpu;
     curPcie[i] = sampleMs(w.pcie, r);
     curKernel[i] = sampleMs(w.kernel, r);
@@ -111,7 +115,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
       const p = phase[i];
       if (p === CPU) {
         if (phaseEnd[i]! > t + EPS) return;
-        done[i] += curCpu[i]!;
+        done[i] = done[i]! + curCpu[i]!;
         if (curPcie[i]! > 0) {
           phase[i] = PCIE;
           pcieLeft[i] = curPcie[i]!;
@@ -122,14 +126,14 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
         kernelLeft[i] = curKernel[i]!;
       } else if (p === PCIE) {
         if (pcieLeft[i]! > EPS) return;
-        done[i] += curPcie[i]!;
+        done[i] = done[i]! + curPcie[i]!;
         nPcie--;
         phase[i] = READY;
         kernelLeft[i] = curKernel[i]!;
       } else if (p === READY) {
         if (kernelLeft[i]! > EPS) return;
-        done[i] += curKernel[i]!;
-        if (curKernel[i]! > 0) kernels[i]++;
+        done[i] = done[i]! + curKernel[i]!;
+        if (curKernel[i]! > 0) kernels[i] = kernels[i]! + 1;
         startIteration(i);
       } else return;
     }
@@ -154,7 +158,12 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
   let sliceEnd = 0;
   const tdm = scenario.policy !== 'best_effort';
   const slots: Slot[] = tdm
-    ? slotRotation(scenario.policy as Exclude<typeof scenario.policy, 'best_effort'>, scenario.gpuFramebufferMib, scenario.vms.map((v) => v.framebufferMib), S)
+    ? slotRotation(
+        scenario.policy as Exclude<typeof scenario.policy, 'best_effort'>,
+        scenario.gpuFramebufferMib,
+        scenario.vms.map((v) => v.framebufferMib),
+        S,
+      )
     : [];
   let slot = 0;
   let slotEnd = tdm ? slots[0]!.lengthMs : Infinity;
@@ -163,7 +172,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
     if (resident !== v) {
       overheadLeft = overheadOf[v]!;
       resident = v;
-      switches[v]++;
+      switches[v] = switches[v]! + 1;
     } else if (running !== v) overheadLeft = 0;
     running = v;
   };
@@ -234,7 +243,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
     if (dt > 0) {
       if (nPcie > 0) {
         const step = dt / nPcie;
-        for (let i = 0; i < n; i++) if (phase[i] === PCIE) pcieLeft[i] -= step;
+        for (let i = 0; i < n; i++) if (phase[i] === PCIE) pcieLeft[i] = pcieLeft[i]! - step;
       }
       if (running >= 0) {
         busyMs += dt;
@@ -242,11 +251,12 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
         if (overheadLeft > 0) {
           const o = Math.min(d, overheadLeft);
           overheadLeft -= o;
+          if (overheadLeft <= EPS) overheadLeft = 0;
           switchTotal += o;
           d -= o;
         }
-        kernelLeft[running] -= d;
-        gpuMs[running] += d;
+        kernelLeft[running] = kernelLeft[running]! - d;
+        gpuMs[running] = gpuMs[running]! + d;
       }
       t = next;
     }
@@ -267,7 +277,13 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
     else if (phase[i] === READY) partial = curKernel[i]! - kernelLeft[i]!;
     const solo = done[i]! + Math.max(partial, 0);
     const slowdown = solo > 0 ? t / solo : Infinity;
-    vms.push({ slowdown, throughput: 1 / slowdown, share: gpuMs[i]! / t, contextSwitches: switches[i]!, soloWorkMs: solo });
+    vms.push({
+      slowdown,
+      throughput: 1 / slowdown,
+      share: gpuMs[i]! / t,
+      contextSwitches: switches[i]!,
+      soloWorkMs: solo,
+    });
   }
   return { durationMs: t, busy: busyMs / t, switchOverhead: switchTotal / t, events, vms };
 }

@@ -55,6 +55,14 @@ export const LogConfigSchema = z.object({
     .transform((p) => resolve(p)),
   KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().default('vgpu-twin'),
+  /** Prefix of every stream (topic) and consumer group: lets several twins share one log. */
+  VGPU_TWIN_STREAM_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may contain only letters, digits and . _ -')
+    .default(''),
   KAFKA_TELEMETRY_PARTITIONS: envInt(12, 1),
+  /** Replication factor of topics we create; -1 takes the broker's default (3 in production, 1 on the local broker). */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number({ message: 'must be a number' }).int().min(-1).default(-1),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: "must be 'none' or 'gzip'" }).default('none'),
 });
 export type LogConfig = z.infer<typeof LogConfigSchema>;

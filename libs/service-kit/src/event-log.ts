@@ -1,7 +1,14 @@
 import { Streams, parseEvent, type DomainEvent, type StreamName } from '@vgpu-twin/contracts';
-import { EmbeddedEventLog, type EventLog, type LogRecord, type StreamSpec } from '@vgpu-twin/event-log';
+import {
+  EmbeddedEventLog,
+  KafkaEventLog,
+  prefixed,
+  type EventLog,
+  type LogRecord,
+  type StreamSpec,
+} from '@vgpu-twin/event-log';
 import { join } from 'node:path';
-import { ConfigError, type LogConfig } from './config';
+import type { LogConfig } from './config';
 
 /** Inventory is small and read whole by every twin, so one partition keeps it totally ordered. */
 export function streamSpecs(config: Pick<LogConfig, 'KAFKA_TELEMETRY_PARTITIONS'>): StreamSpec[] {
@@ -27,14 +34,21 @@ export async function openEventLog(config: LogConfig): Promise<EventLog> {
       log = new EmbeddedEventLog({ file: embeddedLogFile(config) });
       break;
     case 'kafka':
-      throw new ConfigError('EVENT_LOG=kafka: the Kafka adapter is not built yet');
+      log = new KafkaEventLog({
+        brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+        clientId: config.KAFKA_CLIENT_ID,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        compression: config.KAFKA_COMPRESSION,
+      });
+      break;
     default: {
       const _exhaustive: never = config.EVENT_LOG;
       return _exhaustive;
     }
   }
-  await log.ensureStreams(streamSpecs(config));
-  return log;
+  const namespaced = prefixed(log, config.VGPU_TWIN_STREAM_PREFIX);
+  await namespaced.ensureStreams(streamSpecs(config));
+  return namespaced;
 }
 
 export interface Decoded {
