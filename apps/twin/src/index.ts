@@ -1,3 +1,3 @@
 export { TwinModule } from './twin.module';
 export { TwinConfigSchema, type TwinServiceConfig } from './config';
-export { TwinProcessor, twinConfigFrom, type TwinStatus } from './twin-processor';
+export { TwinProcessor, twinConfigFrom, type TwinProcessorOptions, type TwinStatus } from './twin-processor';

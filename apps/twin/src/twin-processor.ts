@@ -2,6 +2,7 @@ import { Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
 import {
+  defaultTwinConfig,
   initialState,
   step,
   type TwinConfig,
@@ -10,6 +11,15 @@ import {
   type TwinState,
 } from '@vgpu-twin/twin-core';
 import { partitionKey } from '@vgpu-twin/contracts';
+
+export interface TwinProcessorOptions {
+  /** Consumer group shared by the twin instances (telemetry partitions are split among them). */
+  readonly group: string;
+  /** This instance's name: its own group reads the whole inventory. */
+  readonly instanceId: string;
+  /** Records handled (and committed) at a time. */
+  readonly maxBatchSize?: number;
+}
 
 export interface TwinStatus {
   readonly events: number;
@@ -26,16 +36,17 @@ export interface TwinStatus {
  * appends what the twin says (predictions, observations, alerts) before committing the input.
  */
 export class TwinProcessor {
-  readonly state: TwinState = initialState();
+  readonly state: TwinState;
   private consumers: Consumer[] = [];
   private deadLettered = 0;
 
   constructor(
     private readonly log: EventLog,
     private readonly config: TwinConfig,
-    private readonly group: string,
-    private readonly instanceId: string,
-  ) {}
+    private readonly options: TwinProcessorOptions,
+  ) {
+    this.state = initialState(config.dedupeWindow);
+  }
 
   /**
    * Every instance reads the whole inventory (its own consumer group) and catches up with it
@@ -46,7 +57,9 @@ export class TwinProcessor {
     const onError = (e: unknown) =>
       console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e);
     const handler = (batch: readonly LogRecord[], replaying: boolean) => this.handle(batch, replaying);
-    const inventoryGroup = `${this.group}.inventory.${this.instanceId}`;
+    const { group, instanceId, maxBatchSize } = this.options;
+    const batching = maxBatchSize ? { maxBatchSize } : {};
+    const inventoryGroup = `${group}.inventory.${instanceId}`;
     this.consumers.push(
       await consumeRebuilding(this.log, {
         group: inventoryGroup,
@@ -54,14 +67,16 @@ export class TwinProcessor {
         handler,
         onError,
         catchUpTimeoutMs: timeoutMs,
+        ...batching,
       }),
     );
     this.consumers.push(
       await consumeRebuilding(this.log, {
-        group: this.group,
+        group,
         streams: [Streams.telemetry],
         handler,
         onError,
+        ...batching,
       }),
     );
   }
@@ -77,8 +92,8 @@ export class TwinProcessor {
     for (const { event } of events) outputs.push(...step(this.state, event as TwinInput, this.config));
     if (replaying) return;
     if (bad.length > 0) {
+      await deadLetter(this.log, `twin:${this.options.group}`, bad);
       this.deadLettered += bad.length;
-      await deadLetter(this.log, `twin:${this.group}`, bad);
     }
     if (outputs.length === 0) return;
     const byStream = new Map<string, DomainEvent[]>([
@@ -119,5 +134,6 @@ export function twinConfigFrom(c: {
     smoothingSamples: c.TWIN_SMOOTHING_SAMPLES,
     observationEvery: c.TWIN_OBSERVATION_EVERY,
     source: 'twin',
+    dedupeWindow: defaultTwinConfig.dedupeWindow,
   };
 }

@@ -42,7 +42,10 @@ export class TwinModule {
           provide: TwinProcessor,
           inject: [EVENT_LOG],
           useFactory: (log: EventLog) =>
-            new TwinProcessor(log, twinConfigFrom(config), config.TWIN_GROUP, config.TWIN_INSTANCE_ID),
+            new TwinProcessor(log, twinConfigFrom(config), {
+              group: config.TWIN_GROUP,
+              instanceId: config.TWIN_INSTANCE_ID,
+            }),
         },
         {
           provide: TwinLifecycle,

@@ -5,6 +5,7 @@ import {
   logLevel,
   type Admin,
   type Consumer as KafkaConsumer,
+  type EachBatchPayload,
   type KafkaMessage,
   type Producer,
 } from 'kafkajs';
@@ -104,7 +105,7 @@ export class KafkaEventLog implements EventLog {
 
   async ensureStreams(specs: readonly StreamSpec[]): Promise<void> {
     const admin = await this.getAdmin();
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await retrying(() => admin.listTopics()));
     const missing = specs.filter((s) => !existing.has(s.name));
     for (const s of specs) {
       if (!Number.isInteger(s.partitions) || s.partitions < 1) {
@@ -141,10 +142,42 @@ export class KafkaEventLog implements EventLog {
 
   async append(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
     if (records.length === 0) return [];
+    const timeoutMs = this.options.appendTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = this.appendOnce(stream, records);
+    attempt.catch(() => undefined);
+    try {
+      return await Promise.race([
+        attempt,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new LogUnavailableError(`Kafka did not acknowledge the write within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (e) {
+      // Keep the idempotent producer across ordinary failures (a broker restart): a client's retry then
+      // reuses its producer id and the broker drops a batch it already has. Start afresh only when the
+      // producer's state is unknown (we stopped waiting for a send) or the broker rejected it.
+      if (
+        e instanceof LogUnavailableError ||
+        /PRODUCER_FENCED|PRODUCER_EPOCH|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER/i.test(String(e))
+      ) {
+        this.resetProducer();
+      }
+      throw unavailable(e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async appendOnce(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
     const n = await this.partitionCount(stream);
     const producer = await this.getProducer();
     const partitionOf = records.map((r) => partitionFor(r.key, n));
-    const send = producer.send({
+    const metadata = await producer.send({
       topic: stream,
       acks: -1,
       compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
@@ -155,28 +188,18 @@ export class KafkaEventLog implements EventLog {
         partition: partitionOf[i]!,
       })),
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = this.options.appendTimeoutMs ?? 15_000;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new LogUnavailableError(`Kafka did not acknowledge the write within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+    const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
+    return partitionOf.map((partition) => {
+      const offset = next.get(partition)!;
+      next.set(partition, offset + 1);
+      return { partition, offset };
     });
-    try {
-      const metadata = await Promise.race([send, timeout]);
-      const next = new Map(metadata.map((m) => [m.partition, Number(m.baseOffset)]));
-      return partitionOf.map((partition) => {
-        const offset = next.get(partition)!;
-        next.set(partition, offset + 1);
-        return { partition, offset };
-      });
-    } catch (e) {
-      throw unavailable(e);
-    } finally {
-      clearTimeout(timer);
-      send.catch(() => undefined);
-    }
+  }
+
+  private resetProducer(): void {
+    const old = this.producer;
+    this.producer = null;
+    void old?.then((p) => p.disconnect()).catch(() => undefined);
   }
 
   async read(
@@ -227,9 +250,7 @@ export class KafkaEventLog implements EventLog {
   async endOffsets(stream: string): Promise<readonly PartitionOffset[]> {
     await this.partitionCount(stream);
     const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(stream).catch((e: unknown) => {
-      throw unavailable(e);
-    });
+    const offsets = await retrying(() => admin.fetchTopicOffsets(stream));
     return offsets
       .map((o) => ({ partition: o.partition, offset: Number(o.high) }))
       .sort((a, b) => a.partition - b.partition);
@@ -238,7 +259,7 @@ export class KafkaEventLog implements EventLog {
   async offsetsForTimestamp(stream: string, timestamp: number): Promise<readonly PartitionOffset[]> {
     const ends = new Map((await this.endOffsets(stream)).map((e) => [e.partition, e.offset]));
     const admin = await this.getAdmin();
-    const found = await admin.fetchTopicOffsetsByTimestamp(stream, timestamp);
+    const found = await retrying(() => admin.fetchTopicOffsetsByTimestamp(stream, timestamp));
     // Kafka answers -1 where no record is that recent: the position is then the end of the partition.
     return found
       .map((f) => ({
@@ -250,7 +271,7 @@ export class KafkaEventLog implements EventLog {
 
   async committedOffsets(group: string, stream: string): Promise<readonly PartitionOffset[]> {
     const admin = await this.getAdmin();
-    const result = await admin.fetchOffsets({ groupId: group, topics: [stream] });
+    const result = await retrying(() => admin.fetchOffsets({ groupId: group, topics: [stream] }));
     return (result[0]?.partitions ?? [])
       .filter((p) => Number(p.offset) >= 0)
       .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
@@ -310,8 +331,7 @@ class KafkaStreamConsumer implements Consumer {
   ) {}
 
   async start(): Promise<void> {
-    const { streams, startFrom = 'committed-or-beginning', handler } = this.options;
-    const retryDelayMs = this.options.retryDelayMs ?? 1000;
+    const { streams, startFrom = 'committed-or-beginning' } = this.options;
     try {
       await this.consumer.connect();
       for (const topic of streams)
@@ -343,32 +363,26 @@ class KafkaStreamConsumer implements Consumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        if (batch.messages.length === 0) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
-        for (;;) {
-          if (!isRunning() || isStale()) return;
-          try {
-            await handler(records);
-            break;
-          } catch (error) {
-            this.options.onError?.(error, records);
-            await new Promise((r) => setTimeout(r, retryDelayMs));
-            await heartbeat();
+        const size = this.options.maxBatchSize ?? records.length;
+        for (let from = 0; from < records.length; from += size) {
+          const chunk = records.slice(from, from + size);
+          if (!(await this.handleWithRetry(chunk, payload))) return;
+          const last = chunk[chunk.length - 1]!;
+          payload.resolveOffset(String(last.offset));
+          const key = `${batch.topic}/${batch.partition}`;
+          const next = last.offset + 1;
+          // Commits never move backwards: a rebuilding member re-reads records committed long ago.
+          if (next > (this.committed.get(key) ?? -1)) {
+            await this.consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: String(next) },
+            ]);
+            this.committed.set(key, next);
           }
+          await payload.heartbeat();
         }
-        const last = records[records.length - 1]!;
-        resolveOffset(String(last.offset));
-        const key = `${batch.topic}/${batch.partition}`;
-        const next = last.offset + 1;
-        // Commits never move backwards: a rebuilding member re-reads records committed long ago.
-        if (next > (this.committed.get(key) ?? -1)) {
-          await this.consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(next) },
-          ]);
-          this.committed.set(key, next);
-        }
-        await heartbeat();
       },
     });
     const joinTimeoutMs = 30_000;
@@ -382,6 +396,21 @@ class KafkaStreamConsumer implements Consumer {
         );
       }),
     ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Runs the handler until it succeeds; false when the consumer stopped or lost the partition first. */
+  private async handleWithRetry(records: readonly LogRecord[], payload: EachBatchPayload): Promise<boolean> {
+    for (;;) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      try {
+        await this.options.handler(records);
+        return true;
+      } catch (error) {
+        this.options.onError?.(error, records);
+        await new Promise((r) => setTimeout(r, this.options.retryDelayMs ?? 1000));
+        await payload.heartbeat();
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -401,6 +430,23 @@ function toRecord(stream: string, partition: number, m: KafkaMessage): LogRecord
     value: m.value?.toString('utf8') ?? '',
     timestamp: Number(m.timestamp),
   };
+}
+
+/**
+ * Retries what Kafka calls retriable (a coordinator still loading on a fresh broker, a leader
+ * election) for up to ~15 s; anything else, or a persistent failure, is the log being unavailable.
+ */
+async function retrying<T>(call: () => Promise<T>, deadlineMs = 15_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const retriable = (e as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw unavailable(e);
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
+    }
+  }
 }
 
 function unavailable(e: unknown): Error {

@@ -63,6 +63,8 @@ export const LogConfigSchema = z.object({
   KAFKA_TELEMETRY_PARTITIONS: envInt(12, 1),
   /** Replication factor of topics we create; -1 takes the broker's default (3 in production, 1 on the local broker). */
   KAFKA_REPLICATION_FACTOR: z.coerce.number({ message: 'must be a number' }).int().min(-1).default(-1),
+  /** Last-resort deadline for a write; kafkajs's own retries (a few seconds) normally fail first with a 503. */
+  KAFKA_APPEND_TIMEOUT_MS: envInt(30_000, 100),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: "must be 'none' or 'gzip'" }).default('none'),
 });
 export type LogConfig = z.infer<typeof LogConfigSchema>;

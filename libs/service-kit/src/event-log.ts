@@ -39,6 +39,7 @@ export async function openEventLog(config: LogConfig): Promise<EventLog> {
         clientId: config.KAFKA_CLIENT_ID,
         replicationFactor: config.KAFKA_REPLICATION_FACTOR,
         compression: config.KAFKA_COMPRESSION,
+        appendTimeoutMs: config.KAFKA_APPEND_TIMEOUT_MS,
       });
       break;
     default: {

@@ -58,6 +58,15 @@ export interface TwinStats {
   events: number;
   /** Telemetry for a VM the inventory does not (yet) know: counted, never guessed. */
   unknownVmSamples: number;
+  /** Events whose id was already applied (a client's retry, a redelivery): skipped. */
+  duplicateEvents: number;
+}
+
+/** The ids of the last N events applied, so a redelivered event is applied once. */
+export interface RecentIds {
+  readonly set: Set<string>;
+  readonly ring: (string | undefined)[];
+  next: number;
 }
 
 /**
@@ -71,15 +80,17 @@ export interface TwinState {
   readonly vms: Map<string, VmState>;
   readonly workloads: Map<string, WorkloadState>;
   readonly stats: TwinStats;
+  readonly recentIds: RecentIds;
 }
 
-export function initialState(): TwinState {
+export function initialState(dedupeWindow = defaultTwinConfig.dedupeWindow): TwinState {
   return {
     hosts: new Map(),
     gpus: new Map(),
     vms: new Map(),
     workloads: new Map(),
-    stats: { events: 0, unknownVmSamples: 0 },
+    stats: { events: 0, unknownVmSamples: 0, duplicateEvents: 0 },
+    recentIds: { set: new Set(), ring: new Array<string | undefined>(dedupeWindow), next: 0 },
   };
 }
 
@@ -94,6 +105,8 @@ export interface TwinConfig {
   readonly observationEvery: number;
   /** Recorded on every output event. */
   readonly source: string;
+  /** How many recent event ids are remembered to skip redeliveries (at-least-once logs, client retries). */
+  readonly dedupeWindow: number;
 }
 
 export const defaultTwinConfig: TwinConfig = {
@@ -102,4 +115,5 @@ export const defaultTwinConfig: TwinConfig = {
   smoothingSamples: 3,
   observationEvery: 10,
   source: 'twin',
+  dedupeWindow: 200_000,
 };

@@ -176,6 +176,14 @@ describe('twin step', () => {
     expect(state.vms.has('vm-a')).toBe(false);
   });
 
+  it('applies a redelivered event once', () => {
+    const state = given([...cluster, place('vm-a', 'heavy')]);
+    const s = sample('vm-a', 0, 4);
+    when(state, [s, s, { ...s }]);
+    expect(state.stats).toMatchObject({ duplicateEvents: 2 }); // the second and third copy
+    expect(state.vms.get('vm-a')!.rates).toEqual([4]); // one sample in the window
+  });
+
   it('is deterministic: the same events give the same outputs', () => {
     const events: TwinInput[] = [
       ...cluster,

@@ -22,6 +22,10 @@ export const MAX_SLOWDOWN = 1000;
  * derive from the input event id and output times are the input's event time.
  */
 export function step(state: TwinState, event: TwinInput, config: TwinConfig): TwinOutput[] {
+  if (alreadyApplied(state, event.id)) {
+    state.stats.duplicateEvents++;
+    return [];
+  }
   state.stats.events++;
   const out: TwinOutput[] = [];
   switch (event.type) {
@@ -115,6 +119,17 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
     }
   }
   return out;
+}
+
+function alreadyApplied(state: TwinState, id: string): boolean {
+  const recent = state.recentIds;
+  if (recent.set.has(id)) return true;
+  const evicted = recent.ring[recent.next];
+  if (evicted !== undefined) recent.set.delete(evicted);
+  recent.ring[recent.next] = id;
+  recent.set.add(id);
+  recent.next = (recent.next + 1) % recent.ring.length;
+  return false;
 }
 
 /** Applies an event without keeping what the twin says: the fold used to rebuild state. */
