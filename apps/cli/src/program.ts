@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerSimCommands } from './commands/sim';
 import { registerStartCommand } from './commands/start';
 
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerStartCommand(program);
+  registerSimCommands(program);
   return program;
 }

@@ -1,17 +1,8 @@
 import type { InventoryEvent, TelemetryEvent, SchedulingPolicy } from '@vgpu-twin/contracts';
+import { mulberry32 } from '@vgpu-twin/scheduler';
 import { gpuShares, slowdownFromShare } from '@vgpu-twin/twin-core';
 
-/** Small seeded PRNG (mulberry32): the simulator's only source of randomness. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface WorkloadSpec {
   readonly name: string;

@@ -62,36 +62,41 @@ export function createPredictionBuffer(maxVms = 16): PredictionBuffer {
 
 /** Scratch arrays shared by all calls (the model is synchronous, so no call sees another's). */
 let cap = 0;
-let act = new Uint8Array(0); // 1 = active, 2 = active with kernels
-let A0 = new Float64Array(0); // CPU step + host phase share
-let P0 = new Float64Array(0); // solo PCIe
-let Pp = new Float64Array(0); // PCIe stretched by others
-let K = new Float64Array(0);
-let O = new Float64Array(0); // context-load cost
-let X = new Float64Array(0); // iteration time
-let G = new Float64Array(0); // GPU time per iteration
-let Nv = new Float64Array(0); // visits per kernel
-let PI = new Float64Array(0); // chance of taking a turn
-let HOST = new Float64Array(0);
+let ACT = new Uint8Array(0); // 1 = active, 2 = active with kernels
+let A0_ = new Float64Array(0); // CPU step + host phase share
+let P0_ = new Float64Array(0); // solo PCIe
+let PP_ = new Float64Array(0); // PCIe stretched by others
+let K_ = new Float64Array(0);
+let O_ = new Float64Array(0); // context-load cost
+let X_ = new Float64Array(0); // iteration time
+let G_ = new Float64Array(0); // GPU time per iteration
+let NV_ = new Float64Array(0); // visits per kernel
+let PI_ = new Float64Array(0); // chance of taking a turn
+let HOST_ = new Float64Array(0);
 
 function ensure(n: number): void {
   if (n <= cap) return;
   cap = Math.max(n, cap * 2, 16);
-  act = new Uint8Array(cap);
-  A0 = new Float64Array(cap);
-  P0 = new Float64Array(cap);
-  Pp = new Float64Array(cap);
-  K = new Float64Array(cap);
-  O = new Float64Array(cap);
-  X = new Float64Array(cap);
-  G = new Float64Array(cap);
-  Nv = new Float64Array(cap);
-  PI = new Float64Array(cap);
-  HOST = new Float64Array(cap);
+  ACT = new Uint8Array(cap);
+  A0_ = new Float64Array(cap);
+  P0_ = new Float64Array(cap);
+  PP_ = new Float64Array(cap);
+  K_ = new Float64Array(cap);
+  O_ = new Float64Array(cap);
+  X_ = new Float64Array(cap);
+  G_ = new Float64Array(cap);
+  NV_ = new Float64Array(cap);
+  PI_ = new Float64Array(cap);
+  HOST_ = new Float64Array(cap);
 }
 
-const MAX_ITER = 40;
-const TOL = 1e-7;
+const MAX_ITER = 60;
+/** Relative change at which the iteration stops; the model's own error is in percent. */
+const TOL = 1e-3;
+const DAMP = 0;
+let iterations = 0;
+/** Fixed-point iterations the last prediction took (for the benchmark and tests). */
+export const lastPredictionIterations = (): number => iterations;
 
 export function predictInto(scenario: Scenario, out: PredictionBuffer): PredictionBuffer {
   const vms = scenario.vms;
@@ -107,6 +112,18 @@ export function predictInto(scenario: Scenario, out: PredictionBuffer): Predicti
   const sw = params?.switchMs ?? 0.03;
   const refill = params?.refillMs ?? 0.2;
   ensure(n);
+  // Local aliases: module-level bindings are slower to reach in the hot loops below.
+  const act = ACT,
+    A0 = A0_,
+    P0 = P0_,
+    Pp = PP_,
+    K = K_,
+    O = O_,
+    X = X_,
+    G = G_,
+    Nv = NV_,
+    PI = PI_,
+    HOST = HOST_;
 
   let fbSum = 0;
   let fbMin = Infinity;
@@ -148,19 +165,37 @@ export function predictInto(scenario: Scenario, out: PredictionBuffer): Predicti
     );
 
   const policy = scenario.policy;
+  const period = policy === 'equal_share' ? S * n : (S * scenario.gpuFramebufferMib) / fbMin;
   for (let it = 0; it < MAX_ITER; it++) {
-    let change = 0;
-    // PCIe: processor sharing among the copies in flight.
-    for (let i = 0; i < n; i++) {
-      if (act[i] === 0 || P0[i] === 0) continue;
-      let others = 0;
-      for (let j = 0; j < n; j++)
-        if (j !== i && act[j] !== 0 && P0[j]! > 0) others += Math.min(1, Pp[j]! / X[j]!);
-      Pp[i] = P0[i]! * (1 + others);
+    // Aggregates over all VMs from the previous iterate (Jacobi), so each VM's update is O(1)
+    // and a prediction is O(VMs × iterations).
+    let pcieLoad = 0;
+    let round = 0;
+    let busyAll = 0;
+    let resid = 0;
+    let rate = 0;
+    let idleProd = 1; // Π (1 − wants) over VMs that do not want the GPU all the time
+    let alwaysWanting = 0;
+    for (let j = 0; j < n; j++) {
+      if (act[j] === 0) continue;
+      if (P0[j]! > 0) pcieLoad += Math.min(1, Pp[j]! / X[j]!);
+      if (act[j] !== 2) continue;
+      const v = G[j]! / Nv[j]!;
+      const b = G[j]! / X[j]!;
+      round += PI[j]! * v;
+      busyAll += b;
+      resid += (b * v) / 2;
+      rate += Nv[j]! / X[j]!;
+      const idle = Math.min(1, Math.max(0, (A0[j]! + Pp[j]!) / X[j]!));
+      if (idle < 1e-12) alwaysWanting++;
+      else idleProd *= idle;
     }
+    let change = 0;
     for (let i = 0; i < n; i++) {
       const a = act[i];
       if (a === 0) continue;
+      // PCIe: processor sharing among the copies in flight.
+      if (P0[i]! > 0) Pp[i] = P0[i]! * (1 + pcieLoad - Math.min(1, Pp[i]! / X[i]!));
       const A = A0[i]! + Pp[i]!;
       let x: number;
       if (a === 1) {
@@ -168,40 +203,29 @@ export function predictInto(scenario: Scenario, out: PredictionBuffer): Predicti
         G[i] = 0;
       } else {
         const k = K[i]!;
-        // Chance that another VM held the GPU since this one's last kernel.
-        let keep = 1;
-        for (let j = 0; j < n; j++) {
-          if (j === i || act[j] !== 2) continue;
-          const wants = Math.max(0, (X[j]! - A0[j]! - Pp[j]!) / X[j]!);
-          const pj = 1 - (1 - wants) * Math.exp((-Nv[j]! / X[j]!) * A);
-          keep *= 1 - pj;
-        }
-        const pSw = 1 - keep;
         const nv = Nv[i]!;
+        // Others only (subtract this VM's own terms from the aggregates).
+        const ownV = G[i]! / nv;
+        const ownB = G[i]! / X[i]!;
+        const ownIdle = Math.min(1, Math.max(0, (A0[i]! + Pp[i]!) / X[i]!));
+        const othersAlways = alwaysWanting - (ownIdle < 1e-12 ? 1 : 0);
+        const othersIdle = othersAlways > 0 ? 0 : ownIdle < 1e-12 ? idleProd : idleProd / ownIdle;
+        // Chance that another VM held the GPU since this one's last kernel: it wanted the GPU
+        // when this one left it, or launched a kernel during this one's CPU step.
+        const pSw = 1 - othersIdle * Math.exp(-(rate - nv / X[i]!) * A);
         if (policy === 'best_effort') {
           const g = k + nv * O[i]! * pSw;
-          let round = 0;
-          let busy = 0;
-          let resid = 0;
-          for (let j = 0; j < n; j++) {
-            if (j === i || act[j] !== 2) continue;
-            const v = G[j]! / Nv[j]!;
-            round += PI[j]! * v;
-            const b = G[j]! / X[j]!;
-            busy += b;
-            resid += (b * v) / 2;
-          }
-          const r = busy > 0 ? resid / busy : 0;
-          const wait = Math.max(round - A, Math.min(busy, 1) * r) + (nv - 1) * round;
+          const others = Math.max(0, round - PI[i]! * ownV);
+          const busy = Math.max(0, busyAll - ownB);
+          const r = busy > 0 ? Math.max(0, resid - (ownB * ownV) / 2) / busy : 0;
+          const wait = Math.max(others - A, Math.min(busy, 1) * r) + (nv - 1) * others;
           x = A + g + wait;
           G[i] = g;
-          PI[i] = Math.min(1, (nv * (round + g / nv)) / x);
+          PI[i] = Math.min(1, (nv * others + g) / x);
         } else {
           // Fixed rotation: equal share = one slice per vGPU; fixed share ∝ framebuffer, the
           // unassigned framebuffer's slices idle.
-          const fb = vms[i]!.framebufferMib;
-          const L = policy === 'equal_share' ? S : (S * fb) / fbMin;
-          const period = policy === 'equal_share' ? S * n : (S * scenario.gpuFramebufferMib) / fbMin;
+          const L = policy === 'equal_share' ? S : (S * vms[i]!.framebufferMib) / fbMin;
           const Le = Math.max(L - O[i]! * pSw, 1e-9);
           const off = period - Le;
           const f = Le / period;
@@ -214,7 +238,7 @@ export function predictInto(scenario: Scenario, out: PredictionBuffer): Predicti
           const rand =
             Afine + k + (1 - f) * (off / 2 + off * (Math.ceil(k / Le - 1e-9) - 1)) + (f * off * k) / Le;
           // The arrival phase is random only when the CPU step outlasts the off part.
-          const w = Math.min(1, Afine / off);
+          const w = off > 0 ? Math.min(1, Afine / off) : 0;
           x = sat + w * Math.max(0, rand - sat) + HOST[i]!;
           // One context load per period in which the kernel runs: a share of one when several
           // iterations fit in a period, ⌈k / L′⌉ when a kernel spans periods.
@@ -223,11 +247,12 @@ export function predictInto(scenario: Scenario, out: PredictionBuffer): Predicti
         }
       }
       const prev = X[i]!;
-      const next = it === 0 ? x : 0.5 * prev + 0.5 * x;
+      const next = it === 0 ? x : DAMP * prev + (1 - DAMP) * x;
       X[i] = next;
       const c = Math.abs(next - prev) / prev;
       if (c > change) change = c;
     }
+    iterations = it + 1;
     if (change < TOL) break;
   }
 

@@ -156,15 +156,17 @@ export function simulate(scenario: Scenario, options: SimulationOptions = {}): S
   let overheadLeft = 0;
   let holder = -1; // best effort: the VM whose slice is current
   let sliceEnd = 0;
-  const tdm = scenario.policy !== 'best_effort';
-  const slots: Slot[] = tdm
-    ? slotRotation(
-        scenario.policy as Exclude<typeof scenario.policy, 'best_effort'>,
-        scenario.gpuFramebufferMib,
-        scenario.vms.map((v) => v.framebufferMib),
-        S,
-      )
-    : [];
+  const policy = scenario.policy;
+  const tdm = policy !== 'best_effort';
+  const slots: Slot[] =
+    policy === 'best_effort'
+      ? []
+      : slotRotation(
+          policy,
+          scenario.gpuFramebufferMib,
+          scenario.vms.map((v) => v.framebufferMib),
+          S,
+        );
   let slot = 0;
   let slotEnd = tdm ? slots[0]!.lengthMs : Infinity;
 
