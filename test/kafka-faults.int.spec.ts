@@ -69,7 +69,7 @@ describeIf(kafkaBrokers())('Kafka faults (a broker of their own)', () => {
       {
         name: 'FaultA',
         port: 0,
-        modules: () => [IngestModule.forRoot(ingestConfig), TwinModule.forRoot(twinConfig)],
+        modules: () => [IngestModule.forRoot(ingestConfig), TwinModule.forRoot(twinConfig, dataDir)],
         bodyParser: false,
         shutdownHooks: false,
         configure: (a) => configureIngestHttp(a, ingestConfig),

@@ -8,7 +8,7 @@ runMain(() => {
   return bootService({
     name: 'Twin',
     port: config.TWIN_PORT,
-    modules: () => [TwinModule.forRoot(config)],
+    modules: (_log, logConfig) => [TwinModule.forRoot(config, logConfig.VGPU_TWIN_DATA_DIR)],
     banner: (url, log) => `twin consuming (log: ${log.EVENT_LOG}); status on ${url}/v1/twin/status`,
   });
 });

@@ -1,16 +1,19 @@
-import { Streams, type DomainEvent } from '@vgpu-twin/contracts';
+import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
+import type { SnapshotStore } from '@vgpu-twin/persistence';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
 import {
   defaultTwinConfig,
+  deserializeState,
   initialState,
+  serializeState,
+  stateHash,
   step,
   type TwinConfig,
   type TwinInput,
   type TwinOutput,
   type TwinState,
 } from '@vgpu-twin/twin-core';
-import { partitionKey } from '@vgpu-twin/contracts';
 
 export interface TwinProcessorOptions {
   /** Consumer group shared by the twin instances (telemetry partitions are split among them). */
@@ -19,6 +22,12 @@ export interface TwinProcessorOptions {
   readonly instanceId: string;
   /** Records handled (and committed) at a time. */
   readonly maxBatchSize?: number;
+  /** Where snapshots go; without one the twin rebuilds from the log on every start. */
+  readonly snapshots?: SnapshotStore;
+  /** Take a snapshot after this many events. */
+  readonly snapshotEvery?: number;
+  /** Alert ids looked up in the alerts stream on start: a crash after writing alerts but before committing must not repeat them. */
+  readonly recentAlertsChecked?: number;
 }
 
 export interface TwinStatus {
@@ -28,24 +37,47 @@ export interface TwinStatus {
   readonly vms: number;
   readonly activeAlerts: number;
   readonly unknownVmSamples: number;
+  readonly duplicateEvents: number;
   readonly deadLettered: number;
+  readonly snapshots: number;
+  readonly restoredFrom: { readonly takenAt: string; readonly events: number } | null;
 }
 
 /**
- * Wires the pure twin to the log: reads inventory and telemetry, folds them into the twin, and
- * appends what the twin says (predictions, observations, alerts) before committing the input.
+ * Wires the pure twin to the log. Each batch is applied, its outputs (predictions, observations,
+ * alerts) appended, a snapshot taken when due, and only then are its offsets committed. Batches
+ * of the inventory and telemetry consumers run one at a time so a snapshot's offsets always match
+ * the state it holds. On start the twin restores its latest snapshot and reads on from the
+ * snapshot's offsets; records below the committed offsets are re-applied without repeating their
+ * effects.
  */
 export class TwinProcessor {
-  readonly state: TwinState;
+  private current: TwinState;
   private consumers: Consumer[] = [];
   private deadLettered = 0;
+  private snapshotsTaken = 0;
+  private restoredFrom: TwinStatus['restoredFrom'] = null;
+  /** Next offset per `stream/partition` that the state covers. */
+  private readonly positions = new Map<string, number>();
+  private lastTs = '';
+  private sinceSnapshot = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly alreadyInLog = new Set<string>();
 
   constructor(
     private readonly log: EventLog,
     private readonly config: TwinConfig,
     private readonly options: TwinProcessorOptions,
   ) {
-    this.state = initialState(config.dedupeWindow);
+    this.current = initialState(config.dedupeWindow);
+  }
+
+  get state(): TwinState {
+    return this.current;
+  }
+
+  private get owner(): string {
+    return `${this.options.group}/${this.options.instanceId}`;
   }
 
   /**
@@ -54,70 +86,128 @@ export class TwinProcessor {
    * partitions are shared by the instances of the group.
    */
   async start(timeoutMs = 60_000): Promise<void> {
+    const snapshot = await this.options.snapshots?.latest(this.owner);
+    if (snapshot) {
+      this.current = deserializeState(snapshot.state);
+      for (const [k, v] of Object.entries(snapshot.offsets)) this.positions.set(k, v);
+      this.lastTs = snapshot.takenAt;
+      this.restoredFrom = { takenAt: snapshot.takenAt, events: snapshot.events };
+    }
+    await this.rememberRecentAlerts();
     const onError = (e: unknown) =>
       console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e);
-    const handler = (batch: readonly LogRecord[], replaying: boolean) => this.handle(batch, replaying);
+    const handler = (batch: readonly LogRecord[], replaying: boolean) => this.enqueue(batch, replaying);
     const { group, instanceId, maxBatchSize } = this.options;
-    const batching = maxBatchSize ? { maxBatchSize } : {};
-    const inventoryGroup = `${group}.inventory.${instanceId}`;
+    const common = {
+      handler,
+      onError,
+      startAt: new Map(this.positions),
+      ...(maxBatchSize ? { maxBatchSize } : {}),
+    };
     this.consumers.push(
       await consumeRebuilding(this.log, {
-        group: inventoryGroup,
+        ...common,
+        group: `${group}.inventory.${instanceId}`,
         streams: [Streams.inventory],
-        handler,
-        onError,
         catchUpTimeoutMs: timeoutMs,
-        ...batching,
       }),
     );
     this.consumers.push(
-      await consumeRebuilding(this.log, {
-        group,
-        streams: [Streams.telemetry],
-        handler,
-        onError,
-        ...batching,
-      }),
+      await consumeRebuilding(this.log, { ...common, group, streams: [Streams.telemetry] }),
     );
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.consumers.map((c) => c.stop()));
     this.consumers = [];
+    await this.queue;
   }
 
-  private async handle(batch: readonly LogRecord[], replaying: boolean): Promise<void> {
+  private async rememberRecentAlerts(): Promise<void> {
+    const n = this.options.recentAlertsChecked ?? 2000;
+    for (const { partition, offset } of await this.log.endOffsets(Streams.alerts)) {
+      const from = Math.max(0, offset - n);
+      for (const r of await this.log.read(Streams.alerts, partition, from, offset - from)) {
+        const id = (JSON.parse(r.value) as { id?: unknown }).id;
+        if (typeof id === 'string') this.alreadyInLog.add(id);
+      }
+    }
+  }
+
+  private enqueue(batch: readonly LogRecord[], replaying: boolean): Promise<void> {
+    const run = this.queue.then(() => this.apply(batch, replaying));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(batch: readonly LogRecord[], replaying: boolean): Promise<void> {
+    const last = batch[batch.length - 1]!;
+    const key = `${last.stream}/${last.partition}`;
     const { events, bad } = decodeRecords(batch);
     const outputs: TwinOutput[] = [];
-    for (const { event } of events) outputs.push(...step(this.state, event as TwinInput, this.config));
-    if (replaying) return;
-    if (bad.length > 0) {
-      await deadLetter(this.log, `twin:${this.options.group}`, bad);
-      this.deadLettered += bad.length;
+    for (const { event } of events) {
+      outputs.push(...step(this.current, event as TwinInput, this.config));
+      this.lastTs = event.ts;
     }
+    this.positions.set(key, last.offset + 1);
+    if (!replaying) {
+      if (bad.length > 0) {
+        await deadLetter(this.log, `twin:${this.options.group}`, bad);
+        this.deadLettered += bad.length;
+      }
+      await this.emit(outputs.filter((o) => !this.alreadyInLog.has(o.id)));
+    }
+    this.sinceSnapshot += batch.length;
+    if (this.options.snapshots && this.sinceSnapshot >= (this.options.snapshotEvery ?? 10_000))
+      await this.snapshot();
+  }
+
+  private async emit(outputs: readonly TwinOutput[]): Promise<void> {
     if (outputs.length === 0) return;
     const byStream = new Map<string, DomainEvent[]>([
       [Streams.twin, []],
       [Streams.alerts, []],
     ]);
-    for (const o of outputs)
+    for (const o of outputs) {
       byStream
         .get(o.type === 'twin.prediction' || o.type === 'twin.observation' ? Streams.twin : Streams.alerts)!
         .push(o);
+    }
     await appendEvents(this.log, byStream, partitionKey);
+  }
+
+  private async snapshot(): Promise<void> {
+    await this.options.snapshots!.save({
+      owner: this.owner,
+      takenAt: this.lastTs,
+      offsets: Object.fromEntries(this.positions),
+      state: serializeState(this.current),
+      stateHash: stateHash(this.current),
+      events: this.current.stats.events,
+    });
+    this.snapshotsTaken++;
+    this.sinceSnapshot = 0;
+  }
+
+  /** sha256 of the state in canonical form (twin-core's `stateHash`): equal for equal states. */
+  stateHash(): string {
+    return stateHash(this.current);
   }
 
   status(): TwinStatus {
     let activeAlerts = 0;
-    for (const vm of this.state.vms.values()) if (vm.alert) activeAlerts++;
+    for (const vm of this.current.vms.values()) if (vm.alert) activeAlerts++;
     return {
-      events: this.state.stats.events,
-      hosts: this.state.hosts.size,
-      gpus: this.state.gpus.size,
-      vms: this.state.vms.size,
+      events: this.current.stats.events,
+      hosts: this.current.hosts.size,
+      gpus: this.current.gpus.size,
+      vms: this.current.vms.size,
       activeAlerts,
-      unknownVmSamples: this.state.stats.unknownVmSamples,
+      unknownVmSamples: this.current.stats.unknownVmSamples,
+      duplicateEvents: this.current.stats.duplicateEvents,
       deadLettered: this.deadLettered,
+      snapshots: this.snapshotsTaken,
+      restoredFrom: this.restoredFrom,
     };
   }
 }

@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
+import { openDataSource, SnapshotRepository, type SnapshotStore } from '@vgpu-twin/persistence';
+import { join } from 'node:path';
 import type { TwinServiceConfig } from './config';
 import { TwinProcessor, twinConfigFrom, type TwinStatus } from './twin-processor';
 
@@ -18,6 +20,39 @@ export class TwinController {
   @Get('status')
   status(): TwinStatus {
     return this.twin.status();
+  }
+
+  /** sha256 of the twin's state in canonical form: two twins that applied the same events agree. */
+  @Get('state-hash')
+  stateHash(): { stateHash: string; events: number } {
+    return { stateHash: this.twin.stateHash(), events: this.twin.status().events };
+  }
+}
+
+const SNAPSHOTS = Symbol('SNAPSHOTS');
+
+async function openSnapshotStore(config: TwinServiceConfig, dataDir: string): Promise<SnapshotStore | null> {
+  switch (config.TWIN_SNAPSHOT_STORE) {
+    case 'none':
+      return null;
+    case 'sqlite':
+      return new SnapshotRepository(
+        await openDataSource({ type: 'sqlite', file: join(dataDir, 'twin.sqlite') }),
+      );
+    case 'postgres':
+      return new SnapshotRepository(await openDataSource({ type: 'postgres', url: config.DATABASE_URL! }));
+    default: {
+      const _exhaustive: never = config.TWIN_SNAPSHOT_STORE;
+      return _exhaustive;
+    }
+  }
+}
+
+/** Closes the snapshot store after the twin has stopped (Nest shuts providers down in reverse order). */
+class SnapshotCloser implements OnApplicationShutdown {
+  constructor(private readonly store: SnapshotStore | null) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store?.close();
   }
 }
 
@@ -33,18 +68,27 @@ class TwinLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 @Module({})
 export class TwinModule {
-  static forRoot(config: TwinServiceConfig): DynamicModule {
+  static forRoot(config: TwinServiceConfig, dataDir: string): DynamicModule {
     return {
       module: TwinModule,
       controllers: [TwinController],
       providers: [
+        { provide: SNAPSHOTS, useFactory: () => openSnapshotStore(config, dataDir) },
+        {
+          provide: SnapshotCloser,
+          inject: [SNAPSHOTS],
+          useFactory: (s: SnapshotStore | null) => new SnapshotCloser(s),
+        },
         {
           provide: TwinProcessor,
-          inject: [EVENT_LOG],
-          useFactory: (log: EventLog) =>
+          inject: [EVENT_LOG, SNAPSHOTS],
+          useFactory: (log: EventLog, snapshots: SnapshotStore | null) =>
             new TwinProcessor(log, twinConfigFrom(config), {
               group: config.TWIN_GROUP,
               instanceId: config.TWIN_INSTANCE_ID,
+              maxBatchSize: config.TWIN_MAX_BATCH,
+              snapshotEvery: config.TWIN_SNAPSHOT_EVERY,
+              ...(snapshots ? { snapshots } : {}),
             }),
         },
         {

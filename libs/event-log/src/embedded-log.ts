@@ -196,14 +196,19 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   /** @internal used by consumers */
-  positions(group: string, stream: string, startFrom: ConsumeOptions['startFrom']): Map<number, number> {
+  positions(
+    group: string,
+    stream: string,
+    startFrom: ConsumeOptions['startFrom'],
+    startAt?: ConsumeOptions['startAt'],
+  ): Map<number, number> {
     const committed = new Map(this.stmts.committed.all(group, stream).map((c) => [c.partition, c.offset]));
     const ends = this.endOffsetsSync(stream);
     return new Map(
       ends.map(({ partition, offset: end }) => {
         const fallback = startFrom === 'committed-or-end' ? end : 0;
         const start = startFrom === 'beginning' ? 0 : (committed.get(partition) ?? fallback);
-        return [partition, start];
+        return [partition, startAt?.get(`${stream}/${partition}`) ?? start];
       }),
     );
   }
@@ -259,7 +264,9 @@ class EmbeddedConsumer implements Consumer {
     const { group, streams, handler } = this.options;
     const max = this.options.maxBatchSize ?? 1000;
     const retryDelayMs = this.options.retryDelayMs ?? 1000;
-    const positions = new Map(streams.map((s) => [s, this.log.positions(group, s, this.options.startFrom)]));
+    const positions = new Map(
+      streams.map((s) => [s, this.log.positions(group, s, this.options.startFrom, this.options.startAt)]),
+    );
     while (!this.stopping) {
       let progressed = false;
       for (const stream of streams) {

@@ -346,15 +346,18 @@ class KafkaStreamConsumer implements Consumer {
         resolve();
       });
     });
-    if (startFrom === 'beginning') {
-      // Rebuilding consumers read each partition from 0 the first time this member is given it.
+    const startAt = this.options.startAt;
+    if (startFrom === 'beginning' || (startAt && startAt.size > 0)) {
+      // The first time this member is given a partition: a snapshot's offset if there is one,
+      // else 0 for rebuilding consumers; later rebalances keep Kafka's committed position.
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
         for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
           for (const partition of partitions) {
             const key = `${topic}/${partition}`;
             if (this.seen.has(key)) continue;
             this.seen.add(key);
-            this.consumer.seek({ topic, partition, offset: '0' });
+            const at = startAt?.get(key) ?? (startFrom === 'beginning' ? 0 : undefined);
+            if (at !== undefined) this.consumer.seek({ topic, partition, offset: String(at) });
           }
         }
       });

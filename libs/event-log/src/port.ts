@@ -46,6 +46,11 @@ export interface ConsumeOptions {
   readonly streams: readonly string[];
   /** Where to start in a partition. Default `committed-or-beginning`. */
   readonly startFrom?: StartFrom;
+  /**
+   * Exact start offsets that override `startFrom`, keyed `stream/partition` (a snapshot's
+   * offsets: the state already covers everything before them).
+   */
+  readonly startAt?: ReadonlyMap<string, number>;
   readonly maxBatchSize?: number;
   /**
    * Called with records of one stream partition, in offset order. Offsets are committed only after

@@ -22,6 +22,7 @@ export function prefixed(log: EventLog, prefix: string): EventLog {
         ...options,
         group: s(options.group),
         streams: options.streams.map(s),
+        ...(options.startAt ? { startAt: new Map([...options.startAt].map(([k, v]) => [s(k), v])) } : {}),
         handler: (batch) => options.handler(batch.map(unprefix)),
         ...(options.onError
           ? { onError: (e: unknown, batch: readonly LogRecord[]) => options.onError!(e, batch.map(unprefix)) }

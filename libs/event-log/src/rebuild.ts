@@ -12,6 +12,8 @@ export interface RebuildingConsumeOptions {
   readonly onError?: (error: unknown) => void;
   /** Resolve only once the streams have been read up to their end offsets as of the call. */
   readonly catchUpTimeoutMs?: number;
+  /** Start offsets from a snapshot, keyed `stream/partition`: records before them are not read. */
+  readonly startAt?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -32,10 +34,12 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
         if (e.offset > 0) ends.set(key(stream, e.partition), e.offset);
     }
   }
+  for (const [k, offset] of options.startAt ?? []) read.set(k, offset); // already covered by the snapshot
   const consumer = await log.consume({
     group: options.group,
     streams: options.streams,
     startFrom: 'beginning',
+    ...(options.startAt ? { startAt: options.startAt } : {}),
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     handler: async (batch) => {

@@ -1,3 +1,4 @@
 export * from './state';
 export * from './share-model';
 export * from './step';
+export * from './snapshot';

@@ -31,9 +31,9 @@ export async function start(
     {
       name: 'VgpuTwin',
       port: PORT,
-      modules: () => [
+      modules: (_log, logConfig) => [
         IngestModule.forRoot(ingest),
-        TwinModule.forRoot(twin),
+        TwinModule.forRoot(twin, logConfig.VGPU_TWIN_DATA_DIR),
         NotifierModule.forRoot(notifier),
       ],
       bodyParser: false,

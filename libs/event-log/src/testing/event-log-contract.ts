@@ -175,6 +175,27 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       expect(JSON.parse(tail[0]!.value).i).toBe(2);
     });
 
+    it('starts at explicit offsets (a snapshot’s) where given, and by startFrom elsewhere', async () => {
+      const stream = unique('startat');
+      await h.log.ensureStreams([{ name: stream, partitions: 1 }]);
+      await h.log.append(
+        stream,
+        [0, 1, 2, 3, 4].map((i) => rec('k', i)),
+      );
+      const seen: number[] = [];
+      const c = await h.log.consume({
+        group: unique('g'),
+        streams: [stream],
+        startFrom: 'beginning',
+        startAt: new Map([[`${stream}/0`, 3]]),
+        handler: async (b) => void seen.push(...b.map((r) => r.offset)),
+      });
+      await eventually(() => seen.length >= 2, 'offsets 3 and 4');
+      await new Promise((r) => setTimeout(r, 200));
+      await c.stop();
+      expect(seen).toEqual([3, 4]); // 0–2 are covered by the snapshot
+    });
+
     it('retries a batch whose handler failed and does not commit it', async () => {
       const stream = unique('retry');
       const group = unique('g');

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource } from 'typeorm';
+import { CreateTwinSnapshots1763776000000 } from './migrations/1763776000000-create-twin-snapshots';
+import { TwinSnapshotEntity } from './snapshot.entity';
+
+export type StoreConfig =
+  { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
+
+export const migrations = [CreateTwinSnapshots1763776000000];
+
+/**
+ * Opens the store and brings its schema up to date by running pending migrations. The schema
+ * never changes any other way (no `synchronize`).
+ */
+export async function openDataSource(config: StoreConfig): Promise<DataSource> {
+  const common = {
+    entities: [TwinSnapshotEntity],
+    migrations: [...migrations],
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  };
+  let ds: DataSource;
+  if (config.type === 'sqlite') {
+    mkdirSync(dirname(config.file), { recursive: true });
+    ds = new DataSource({
+      ...common,
+      type: 'better-sqlite3',
+      database: config.file,
+      prepareDatabase: (db: { pragma(p: string): unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+      },
+    });
+  } else {
+    ds = new DataSource({ ...common, type: 'postgres', url: config.url });
+  }
+  return ds.initialize();
+}

@@ -1,0 +1,2 @@
+export { openDataSource, migrations, type StoreConfig } from './data-source';
+export { SnapshotRepository, type SnapshotStore, type StoredSnapshot } from './snapshot.repository';

@@ -1,0 +1,72 @@
+import type { DataSource, Repository } from 'typeorm';
+import { TwinSnapshotEntity, type TwinSnapshotRow } from './snapshot.entity';
+
+/** A twin snapshot as the rest of the code sees it: no ORM types. */
+export interface StoredSnapshot {
+  /** Whose snapshot: the twin's consumer group and instance. */
+  readonly owner: string;
+  /** Event time of the last event applied. */
+  readonly takenAt: string;
+  /** Next offset to read per `stream/partition`: the state covers everything before. */
+  readonly offsets: Readonly<Record<string, number>>;
+  /** The serialised twin state (twin-core's `serializeState`). */
+  readonly state: string;
+  readonly stateHash: string;
+  readonly events: number;
+}
+
+export interface SnapshotStore {
+  save(snapshot: StoredSnapshot): Promise<void>;
+  latest(owner: string): Promise<StoredSnapshot | null>;
+  close(): Promise<void>;
+}
+
+/** Snapshots in PostgreSQL or SQLite through TypeORM; keeps the newest `keep` per owner. */
+export class SnapshotRepository implements SnapshotStore {
+  private readonly repo: Repository<TwinSnapshotRow>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keep = 3,
+  ) {
+    this.repo = dataSource.getRepository(TwinSnapshotEntity);
+  }
+
+  async save(s: StoredSnapshot): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const repo = m.getRepository(TwinSnapshotEntity);
+      await repo.insert({
+        owner: s.owner,
+        takenAt: s.takenAt,
+        offsets: JSON.stringify(s.offsets),
+        state: s.state,
+        stateHash: s.stateHash,
+        events: String(s.events),
+      });
+      const old = await repo.find({
+        where: { owner: s.owner },
+        order: { id: 'DESC' },
+        skip: this.keep,
+        select: { id: true },
+      });
+      if (old.length > 0) await repo.delete(old.map((o) => o.id));
+    });
+  }
+
+  async latest(owner: string): Promise<StoredSnapshot | null> {
+    const row = await this.repo.findOne({ where: { owner }, order: { id: 'DESC' } });
+    if (!row) return null;
+    return {
+      owner: row.owner,
+      takenAt: row.takenAt,
+      offsets: JSON.parse(row.offsets) as Record<string, number>,
+      state: row.state,
+      stateHash: row.stateHash,
+      events: Number(row.events),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

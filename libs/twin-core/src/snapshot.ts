@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { GpuState, HostState, TwinState, VmState, WorkloadState } from './state';
+
+/** The twin's state as plain JSON, versioned so a later layout can still read an old snapshot. */
+export interface SerializedTwinState {
+  readonly version: 1;
+  readonly hosts: HostState[];
+  readonly gpus: GpuState[];
+  readonly vms: VmState[];
+  readonly workloads: WorkloadState[];
+  readonly stats: TwinState['stats'];
+  readonly recentIds: { readonly ring: (string | null)[]; readonly next: number };
+}
+
+export function serializeState(state: TwinState): string {
+  const s: SerializedTwinState = {
+    version: 1,
+    hosts: [...state.hosts.values()],
+    gpus: [...state.gpus.values()],
+    vms: [...state.vms.values()],
+    workloads: [...state.workloads.values()],
+    stats: state.stats,
+    recentIds: { ring: state.recentIds.ring.map((x) => x ?? null), next: state.recentIds.next },
+  };
+  return JSON.stringify(s);
+}
+
+/** Restores a state exactly as serialised (map order and the dedupe window included). */
+export function deserializeState(json: string): TwinState {
+  const s = JSON.parse(json) as SerializedTwinState;
+  if (s.version !== 1) throw new Error(`unknown twin snapshot version ${String(s.version)}`);
+  const ring = s.recentIds.ring.map((x) => x ?? undefined);
+  return {
+    hosts: new Map(s.hosts.map((h) => [h.hostId, h])),
+    gpus: new Map(s.gpus.map((g) => [g.gpuId, g])),
+    vms: new Map(s.vms.map((v) => [v.vmId, v])),
+    workloads: new Map(s.workloads.map((w) => [w.workload, w])),
+    stats: { ...s.stats },
+    recentIds: {
+      set: new Set(ring.filter((x): x is string => x !== undefined)),
+      ring,
+      next: s.recentIds.next,
+    },
+  };
+}
+
+/**
+ * A hash of what the twin knows about the cluster — hosts, GPUs, VMs (with their windows, streaks
+ * and alerts), workloads and counters — in a canonical order, so two runs that applied the same
+ * events agree even if partitions interleaved differently. The dedupe window's bookkeeping is
+ * left out: its order follows the interleaving.
+ */
+export function stateHash(state: TwinState): string {
+  const sorted = <T>(m: Map<string, T>) =>
+    [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  const canonical = JSON.stringify({
+    hosts: sorted(state.hosts),
+    gpus: sorted(state.gpus),
+    vms: sorted(state.vms),
+    workloads: sorted(state.workloads),
+    stats: state.stats,
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
