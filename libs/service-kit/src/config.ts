@@ -65,6 +65,8 @@ export const LogConfigSchema = z.object({
   KAFKA_REPLICATION_FACTOR: z.coerce.number({ message: 'must be a number' }).int().min(-1).default(-1),
   /** Last-resort deadline for a write; kafkajs's own retries (a few seconds) normally fail first with a 503. */
   KAFKA_APPEND_TIMEOUT_MS: envInt(30_000, 100),
+  /** How long Kafka waits for a silent consumer before giving its partitions to others (broker minimum 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: envInt(10_000, 1000),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: "must be 'none' or 'gzip'" }).default('none'),
 });
 export type LogConfig = z.infer<typeof LogConfigSchema>;

@@ -40,6 +40,7 @@ export async function openEventLog(config: LogConfig): Promise<EventLog> {
         replicationFactor: config.KAFKA_REPLICATION_FACTOR,
         compression: config.KAFKA_COMPRESSION,
         appendTimeoutMs: config.KAFKA_APPEND_TIMEOUT_MS,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       });
       break;
     default: {
