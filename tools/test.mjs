@@ -37,8 +37,10 @@ for (const c of missing) {
 
 const tiers = [
   { name: 'unit', args: ['--selectProjects', 'unit'] },
-  { name: 'int', args: ['--selectProjects', 'int', '--runInBand'] },
-  { name: 'e2e', args: ['--selectProjects', 'e2e', '--runInBand'] },
+  // --forceExit: kafkajs leaves retry timers behind after disconnect, which would keep Jest alive
+  // after the last test; every suite closes its clients and servers in afterAll/finally.
+  { name: 'int', args: ['--selectProjects', 'int', '--runInBand', '--forceExit'] },
+  { name: 'e2e', args: ['--selectProjects', 'e2e', '--runInBand', '--forceExit'] },
 ];
 const out = mkdtempSync(join(tmpdir(), 'vgpu-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
