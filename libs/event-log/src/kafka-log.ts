@@ -321,6 +321,7 @@ export class KafkaEventLog implements EventLog {
 
 class KafkaStreamConsumer implements Consumer {
   private stopped = false;
+  private inFlight: Promise<void> | null = null;
   private readonly seen = new Set<string>();
 
   constructor(
@@ -367,24 +368,12 @@ class KafkaStreamConsumer implements Consumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async (payload) => {
-        const { batch } = payload;
-        const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
-        const size = this.options.maxBatchSize ?? records.length;
-        for (let from = 0; from < records.length; from += size) {
-          const chunk = records.slice(from, from + size);
-          if (!(await this.handleWithRetry(chunk, payload))) return;
-          const last = chunk[chunk.length - 1]!;
-          payload.resolveOffset(String(last.offset));
-          const key = `${batch.topic}/${batch.partition}`;
-          const next = last.offset + 1;
-          // Commits never move backwards: a rebuilding member re-reads records committed long ago.
-          if (next > (this.committed.get(key) ?? -1)) {
-            await this.consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: String(next) },
-            ]);
-            this.committed.set(key, next);
-          }
-          await payload.heartbeat();
+        const work = this.handleBatch(payload);
+        this.inFlight = work;
+        try {
+          await work;
+        } finally {
+          this.inFlight = null;
         }
       },
     });
@@ -401,10 +390,33 @@ class KafkaStreamConsumer implements Consumer {
     ]).finally(() => clearTimeout(timer));
   }
 
+  /** One fetched batch: handled in chunks of maxBatchSize, each committed once its effects are durable. */
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+    const size = this.options.maxBatchSize ?? records.length;
+    for (let from = 0; from < records.length; from += size) {
+      const chunk = records.slice(from, from + size);
+      if (!(await this.handleWithRetry(chunk, payload))) return;
+      const last = chunk[chunk.length - 1]!;
+      payload.resolveOffset(String(last.offset));
+      const key = `${batch.topic}/${batch.partition}`;
+      const next = last.offset + 1;
+      // Commits never move backwards: a rebuilding member re-reads records committed long ago.
+      if (next > (this.committed.get(key) ?? -1)) {
+        await this.consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(next) },
+        ]);
+        this.committed.set(key, next);
+      }
+      await payload.heartbeat();
+    }
+  }
+
   /** Runs the handler until it succeeds; false when the consumer stopped or lost the partition first. */
   private async handleWithRetry(records: readonly LogRecord[], payload: EachBatchPayload): Promise<boolean> {
     for (;;) {
-      if (!payload.isRunning() || payload.isStale()) return false;
+      if (this.stopped || !payload.isRunning() || payload.isStale()) return false;
       try {
         await this.options.handler(records);
         return true;
@@ -416,9 +428,11 @@ class KafkaStreamConsumer implements Consumer {
     }
   }
 
+  /** Lets the batch in flight finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.inFlight?.catch(() => undefined);
     await this.consumer.disconnect().catch(() => undefined);
     this.onStop();
   }
