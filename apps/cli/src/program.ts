@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerReplayCommand } from './commands/replay';
 import { registerSimCommands } from './commands/sim';
 import { registerStartCommand } from './commands/start';
 
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerStartCommand(program);
   registerSimCommands(program);
+  registerReplayCommand(program);
   return program;
 }

@@ -2,3 +2,4 @@ export * from './state';
 export * from './share-model';
 export * from './step';
 export * from './snapshot';
+export * from './replay';

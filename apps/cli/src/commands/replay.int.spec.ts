@@ -1,0 +1,92 @@
+import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
+import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
+import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../program';
+import { runReplay, writeReport } from './replay';
+
+/** Replay over an incident recorded from the simulator into a real embedded log file. */
+describe('vgpu-twin replay on the embedded log', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgpu-replay-'));
+  const env = { VGPU_TWIN_DATA_DIR: dir };
+  const t0 = Date.UTC(2026, 5, 1);
+  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+  const quiet = () => undefined;
+
+  beforeAll(async () => {
+    const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
+    const rng = mulberry32(3);
+    const log = await openEventLog(loadConfig(LogConfigSchema, env));
+    const records = (events: readonly DomainEvent[]) =>
+      events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
+    await log.append(Streams.inventory, records(inventoryEvents(cluster, at(0))));
+    // 5 minutes at 1 Hz; vm-002 turns heavy next to vm-001 from +60 s to +180 s
+    await log.append(
+      Streams.telemetry,
+      records(
+        Array.from({ length: 300 }, (_, s) =>
+          telemetryAt(cluster, s, s, at(s), rng, { startS: 60, endS: 180 }),
+        ).flat(),
+      ),
+    );
+    await log.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes report.json with the incident’s alerts and a self-contained report.html; twice the same window gives identical bytes', async () => {
+    const opts = { from: at(30), to: at(240), out: join(dir, 'r1') };
+    const first = writeReport(await runReplay(opts, env, quiet), opts.out);
+    const second = writeReport(
+      await runReplay({ ...opts, out: join(dir, 'r2') }, env, quiet),
+      join(dir, 'r2'),
+    );
+    const json = readFileSync(first.json, 'utf8');
+    expect(readFileSync(second.json, 'utf8')).toBe(json);
+
+    const report = JSON.parse(json) as {
+      alerts: { type: string; data: { vmId: string; aggressorVmId?: string } }[];
+      gpus: { gpuId: string }[];
+    };
+    expect(report.alerts.map((a) => [a.type, a.data.vmId])).toEqual([
+      ['alert.raised', 'vm-001'],
+      ['alert.resolved', 'vm-001'],
+    ]); // raised after +60 s, resolved after +180 s
+    expect(report.alerts[0]!.data.aggressorVmId).toBe('vm-002');
+    expect(report.gpus.map((g) => g.gpuId)).toEqual(['host-1-gpu-0']);
+
+    const html = readFileSync(first.html, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).toContain('vm-001');
+    expect(html).not.toMatch(/<script|https?:\/\//); // self-contained: no scripts, no external assets
+  });
+
+  it('answers what-if for a policy', async () => {
+    const report = await runReplay({ from: at(30), to: at(240), out: '', policy: 'fixed_share' }, env, quiet);
+    expect(report.gpus[0]!.whatIf?.map((w) => w.vmId)).toEqual(['vm-001', 'vm-002']);
+  });
+
+  it('rejects bad options with a clear message', async () => {
+    const run = (args: string[]) => {
+      const program = buildProgram().exitOverride();
+      program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
+      return program.parseAsync(['node', 'vgpu-twin', 'replay', ...args]);
+    };
+    await expect(run(['--from', 'yesterday', '--to', at(1), '--out', dir])).rejects.toThrow(
+      /--from must be an ISO-8601 time/,
+    );
+    await expect(run(['--from', at(10), '--to', at(1), '--out', dir])).rejects.toThrow(/is after --to/);
+    await expect(run(['--from', at(0), '--to', at(1), '--out', dir, '--policy', 'fastest'])).rejects.toThrow(
+      /--policy must be one of/,
+    );
+    await expect(
+      runReplay(
+        { from: at(0), to: at(1), out: dir },
+        { VGPU_TWIN_DATA_DIR: join(dir, 'nothing-here') },
+        quiet,
+      ),
+    ).rejects.toThrow(/no embedded log at/);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './signal';
+export * from './cusum';
+export * from './page-hinkley';
+export * from './monitor';
+export * from './model-error';

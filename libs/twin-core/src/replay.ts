@@ -1,0 +1,182 @@
+import type { AlertRaised, AlertResolved, PlacementSuggested, SchedulingPolicy } from '@vgpu-twin/contracts';
+import { deserializeState, serializeState } from './snapshot';
+import { initialState, type TwinConfig, type TwinState } from './state';
+import { step, type TwinInput, type TwinOutput } from './step';
+
+export interface ReplayOptions {
+  /** ISO-8601 bounds of the window, inclusive. */
+  readonly from: string;
+  readonly to: string;
+  /** Report only GPUs of this cluster. */
+  readonly cluster?: string;
+  /** What if every GPU had run this policy from `from` on. */
+  readonly policy?: SchedulingPolicy;
+  readonly config: TwinConfig;
+  /** Called every `progressEvery` events with how many were applied. */
+  readonly onProgress?: (applied: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface TimelinePoint {
+  readonly ts: string;
+  readonly vmId: string;
+  readonly predicted: number | null;
+  readonly observed: number | null;
+}
+
+export interface GpuReport {
+  readonly gpuId: string;
+  readonly hostId: string;
+  readonly clusterId: string;
+  readonly model: string;
+  readonly policy: SchedulingPolicy;
+  readonly vms: readonly { readonly vmId: string; readonly workload: string; readonly profile: string }[];
+  readonly timeline: readonly TimelinePoint[];
+  readonly whatIf:
+    | readonly {
+        readonly vmId: string;
+        readonly predictedNow: number | null;
+        readonly predictedWhatIf: number | null;
+      }[]
+    | null;
+}
+
+export interface ReplayReport {
+  readonly window: { readonly from: string; readonly to: string };
+  readonly cluster: string | null;
+  readonly whatIfPolicy: SchedulingPolicy | null;
+  readonly events: { readonly beforeWindow: number; readonly inWindow: number };
+  readonly alerts: readonly (AlertRaised | AlertResolved)[];
+  readonly suggestions: readonly PlacementSuggested[];
+  /** GPUs with an alert in the window, each with its predicted vs observed timeline. */
+  readonly gpus: readonly GpuReport[];
+}
+
+/**
+ * Re-runs the twin over a window of recorded events, in isolation from any live twin. `events`
+ * must be in a deterministic order (the caller sorts by event time, then stream, partition,
+ * offset): the same events give a byte-identical report. Events before `from` rebuild the state
+ * silently; events after `to` are ignored.
+ */
+export function replay(events: Iterable<TwinInput>, options: ReplayOptions): ReplayReport {
+  const { from, to, config } = options;
+  const state = initialState(config.dedupeWindow);
+  let whatIf: TwinState | null = null;
+  let before = 0;
+  let inWindow = 0;
+  const outputs: TwinOutput[] = [];
+  const whatIfLast = new Map<string, number>();
+  const every = options.progressEvery ?? 100_000;
+  for (const event of events) {
+    if (event.ts > to) break;
+    if (event.ts < from) {
+      step(state, event, config);
+      before++;
+    } else {
+      if (options.policy && !whatIf) whatIf = forkWithPolicy(state, options.policy, from, config);
+      outputs.push(...step(state, event, config));
+      if (whatIf)
+        for (const o of step(whatIf, withPolicy(event, options.policy!), config))
+          recordPrediction(o, whatIfLast);
+      inWindow++;
+    }
+    if ((before + inWindow) % every === 0) options.onProgress?.(before + inWindow);
+  }
+  if (whatIf)
+    for (const [vmId, vm] of whatIf.vms)
+      if (vm.predictedSlowdown !== null) whatIfLast.set(vmId, vm.predictedSlowdown);
+
+  const alerts = outputs.filter(
+    (o): o is AlertRaised | AlertResolved => o.type === 'alert.raised' || o.type === 'alert.resolved',
+  );
+  const inCluster = (gpuId: string) => !options.cluster || clusterOf(state, gpuId) === options.cluster;
+  const affected = [...new Set(alerts.map((a) => a.data.gpuId))].filter(inCluster).sort();
+  const gpus = affected.map((gpuId) => gpuReport(state, gpuId, outputs, whatIf ? whatIfLast : null));
+  return {
+    window: { from, to },
+    cluster: options.cluster ?? null,
+    whatIfPolicy: options.policy ?? null,
+    events: { beforeWindow: before, inWindow },
+    alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
+    // The twin emits no placement suggestions yet (libs/placement is wired in with issue 7).
+    suggestions: [],
+    gpus,
+  };
+}
+
+function clusterOf(state: TwinState, gpuId: string): string | null {
+  const gpu = state.gpus.get(gpuId);
+  return gpu ? (state.hosts.get(gpu.hostId)?.clusterId ?? null) : null;
+}
+
+/** A copy of the state whose GPUs all run `policy` from now on, with its predictions redone. */
+function forkWithPolicy(
+  state: TwinState,
+  policy: SchedulingPolicy,
+  ts: string,
+  config: TwinConfig,
+): TwinState {
+  const fork = deserializeState(serializeState(state));
+  for (const gpuId of [...fork.gpus.keys()].sort()) {
+    step(
+      fork,
+      {
+        id: `what-if:${gpuId}`,
+        type: 'gpu.policy_changed',
+        version: 1,
+        ts,
+        source: 'replay',
+        data: { gpuId, policy },
+      },
+      config,
+    );
+  }
+  return fork;
+}
+
+function withPolicy(event: TwinInput, policy: SchedulingPolicy): TwinInput {
+  if (event.type === 'gpu.registered') return { ...event, data: { ...event.data, policy } };
+  if (event.type === 'gpu.policy_changed') return { ...event, data: { ...event.data, policy } };
+  return event;
+}
+
+function recordPrediction(o: TwinOutput, last: Map<string, number>): void {
+  if (o.type === 'twin.prediction') last.set(o.data.vmId, o.data.predictedSlowdown);
+}
+
+function gpuReport(
+  state: TwinState,
+  gpuId: string,
+  outputs: readonly TwinOutput[],
+  whatIfLast: Map<string, number> | null,
+): GpuReport {
+  const gpu = state.gpus.get(gpuId);
+  const timeline: TimelinePoint[] = [];
+  for (const o of outputs) {
+    if (o.type === 'twin.prediction' && o.data.gpuId === gpuId) {
+      timeline.push({ ts: o.ts, vmId: o.data.vmId, predicted: o.data.predictedSlowdown, observed: null });
+    } else if (o.type === 'twin.observation' && o.data.gpuId === gpuId) {
+      timeline.push({ ts: o.ts, vmId: o.data.vmId, predicted: null, observed: o.data.observedSlowdown });
+    }
+  }
+  const vms = (gpu?.vms ?? []).map((vmId) => {
+    const vm = state.vms.get(vmId)!;
+    return { vmId, workload: vm.workload, profile: vm.profile };
+  });
+  return {
+    gpuId,
+    hostId: gpu?.hostId ?? 'unknown',
+    clusterId: clusterOf(state, gpuId) ?? 'unknown',
+    model: gpu?.model ?? 'unknown',
+    policy: gpu?.policy ?? 'best_effort',
+    vms,
+    timeline,
+    whatIf: whatIfLast
+      ? vms.map(({ vmId }) => ({
+          vmId,
+          predictedNow: state.vms.get(vmId)?.predictedSlowdown ?? null,
+          predictedWhatIf: whatIfLast.get(vmId) ?? null,
+        }))
+      : null,
+  };
+}
