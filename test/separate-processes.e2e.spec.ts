@@ -43,7 +43,7 @@ describe('services as separate processes on one embedded log', () => {
       const state = (await (await fetch(`${dashboardUrl}/v1/dashboard/state`)).json()) as {
         feed: AlertRaised[];
       };
-      feed = state.feed.filter((e) => e.type === 'alert.raised');
+      feed = state.feed.filter((e) => e.type === 'alert.raised' && e.data.kind === 'interference');
       if (feed.length > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }

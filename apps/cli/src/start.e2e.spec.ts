@@ -77,7 +77,10 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
       try {
         const page = await browser.newPage();
         await page.goto(`${url}/`);
-        await page.waitForSelector('#feed .item[data-type="alert.raised"]', { timeout: 30_000 });
+        await page
+          .locator('#feed .item[data-type="alert.raised"]', { hasText: 'vm-001 runs' })
+          .first()
+          .waitFor({ timeout: 30_000 });
         const feed = await page.textContent('#feed');
         expect(feed).toContain('vm-001');
         const row = page.locator('tr[data-vm="vm-001"]');

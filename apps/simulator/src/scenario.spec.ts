@@ -43,11 +43,14 @@ describe('simulator scenario', () => {
     const config = defaultTwinConfig;
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const alerts: { vmId: string; s: number; observed: number | null; aggressor: string | null }[] = [];
+    const drift: { vmId: string; direction: unknown }[] = [];
     for (const e of inventoryEvents(c, at(0))) step(state, e, config);
     for (let s = 0; s < 60; s++) {
       for (const e of telemetryAt(c, s, s, at(s), rng, { startS: 20, endS: 0 })) {
         for (const o of step(state, e, config)) {
-          if (o.type === 'alert.raised')
+          if (o.type === 'alert.raised' && o.data.kind === 'drift')
+            drift.push({ vmId: o.data.vmId, direction: o.data.evidence.details?.['direction'] });
+          if (o.type === 'alert.raised' && o.data.kind === 'interference')
             alerts.push({
               vmId: o.data.vmId,
               s,
@@ -58,6 +61,8 @@ describe('simulator scenario', () => {
       }
     }
     expect(alerts).toHaveLength(1);
+    // The aggressor's own slowdown is a model miss: its profile says 22% GPU, it now asks for 98%.
+    expect(drift).toContainEqual({ vmId: c.incident.aggressor, direction: 'slower' });
     expect(alerts[0]).toMatchObject({ vmId: c.incident.victim, aggressor: c.incident.aggressor });
     // raised after the incident starts (t = 20 s) plus the sustain window (5 samples), well inside the first minute
     expect(alerts[0]!.s).toBeGreaterThanOrEqual(20 + defaultTwinConfig.sustainSamples - 1);

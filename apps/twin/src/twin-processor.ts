@@ -225,5 +225,9 @@ export function twinConfigFrom(c: {
     observationEvery: c.TWIN_OBSERVATION_EVERY,
     source: 'twin',
     dedupeWindow: defaultTwinConfig.dedupeWindow,
+    drift: defaultTwinConfig.drift,
+    modelError: defaultTwinConfig.modelError,
+    framebufferAlertAbove: defaultTwinConfig.framebufferAlertAbove,
+    framebufferClearBelow: defaultTwinConfig.framebufferClearBelow,
   };
 }

@@ -57,6 +57,8 @@ export const AlertEvidence = z.object({
   samples: z.number().int().nonnegative(),
   windowStart: z.iso.datetime(),
   windowEnd: z.iso.datetime(),
+  /** Kind-specific numbers: the drift's direction and size, the framebuffer used, the model's error … */
+  details: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
 });
 
 export const AlertRaised = eventSchema(

@@ -10,6 +10,8 @@ export interface SerializedTwinState {
   readonly workloads: WorkloadState[];
   readonly stats: TwinState['stats'];
   readonly recentIds: { readonly ring: (string | null)[]; readonly next: number };
+  readonly modelError: TwinState['modelError'];
+  readonly modelStaleAlert: TwinState['modelStaleAlert'];
 }
 
 export function serializeState(state: TwinState): string {
@@ -21,6 +23,8 @@ export function serializeState(state: TwinState): string {
     workloads: [...state.workloads.values()],
     stats: state.stats,
     recentIds: { ring: state.recentIds.ring.map((x) => x ?? null), next: state.recentIds.next },
+    modelError: state.modelError,
+    modelStaleAlert: state.modelStaleAlert,
   };
   return JSON.stringify(s);
 }
@@ -41,6 +45,8 @@ export function deserializeState(json: string): TwinState {
       ring,
       next: s.recentIds.next,
     },
+    modelError: { ...s.modelError },
+    modelStaleAlert: s.modelStaleAlert,
   };
 }
 
@@ -59,6 +65,8 @@ export function stateHash(state: TwinState): string {
     vms: sorted(state.vms),
     workloads: sorted(state.workloads),
     stats: state.stats,
+    modelError: state.modelError,
+    modelStaleAlert: state.modelStaleAlert,
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

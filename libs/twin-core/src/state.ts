@@ -1,4 +1,15 @@
 import type { SchedulingPolicy, WorkloadFeatures } from '@vgpu-twin/contracts';
+import {
+  createModelError,
+  DEFAULT_DRIFT_MONITOR,
+  DEFAULT_MODEL_ERROR,
+  type DriftDirection,
+  type DriftMonitorConfig,
+  type DriftMonitorState,
+  type ModelErrorConfig,
+  type ModelErrorState,
+  type VmModelErrorState,
+} from '@vgpu-twin/drift';
 
 export interface HostState {
   readonly hostId: string;
@@ -46,6 +57,13 @@ export interface VmState {
   samplesSinceObservation: number;
   lastObservedEmitted: number | null;
   alert: ActiveAlert | null;
+  /** Residual observed − predicted, watched for drift (libs/drift). */
+  drift: DriftMonitorState;
+  driftAlert: (ActiveAlert & { readonly direction: DriftDirection }) | null;
+  /** This VM's share of the cluster's model error. */
+  modelError: VmModelErrorState;
+  /** Framebuffer above the headroom bound (vGPUs can report more memory than they have). */
+  fbAlert: ActiveAlert | null;
 }
 
 export interface WorkloadState {
@@ -81,6 +99,9 @@ export interface TwinState {
   readonly workloads: Map<string, WorkloadState>;
   readonly stats: TwinStats;
   readonly recentIds: RecentIds;
+  /** The model's rolling error across VMs, and the "model stale — retrain" alert it holds. */
+  readonly modelError: ModelErrorState;
+  modelStaleAlert: ActiveAlert | null;
 }
 
 export function initialState(dedupeWindow = defaultTwinConfig.dedupeWindow): TwinState {
@@ -91,6 +112,8 @@ export function initialState(dedupeWindow = defaultTwinConfig.dedupeWindow): Twi
     workloads: new Map(),
     stats: { events: 0, unknownVmSamples: 0, duplicateEvents: 0 },
     recentIds: { set: new Set(), ring: new Array<string | undefined>(dedupeWindow), next: 0 },
+    modelError: createModelError(),
+    modelStaleAlert: null,
   };
 }
 
@@ -107,6 +130,13 @@ export interface TwinConfig {
   readonly source: string;
   /** How many recent event ids are remembered to skip redeliveries (at-least-once logs, client retries). */
   readonly dedupeWindow: number;
+  /** Drift detection on observed − predicted (CUSUM by default). */
+  readonly drift: DriftMonitorConfig;
+  /** Cluster-wide model error bound for the "model stale — retrain" alert. */
+  readonly modelError: ModelErrorConfig;
+  /** Framebuffer use (fraction of the profile) above which a headroom alert fires, and below which it clears. */
+  readonly framebufferAlertAbove: number;
+  readonly framebufferClearBelow: number;
 }
 
 export const defaultTwinConfig: TwinConfig = {
@@ -116,4 +146,9 @@ export const defaultTwinConfig: TwinConfig = {
   observationEvery: 10,
   source: 'twin',
   dedupeWindow: 200_000,
+  drift: DEFAULT_DRIFT_MONITOR,
+  modelError: DEFAULT_MODEL_ERROR,
+  // DESIGN.md: jobs on a vGPU that over-reports its framebuffer halt without an OOM error; capping use at 95% avoided it.
+  framebufferAlertAbove: 0.95,
+  framebufferClearBelow: 0.9,
 };

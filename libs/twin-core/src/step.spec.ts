@@ -119,7 +119,7 @@ describe('twin step', () => {
       sample('vm-a', 2, 10),
       sample('vm-a', 3, 4),
     ]);
-    expect(out.filter((o) => o.type === 'alert.raised')).toEqual([]);
+    expect(out.filter((o) => o.type === 'alert.raised' && o.data.kind === 'interference')).toEqual([]); // the residual itself is a drift (tested below)
   });
 
   it('honours a VM-specific SLO', () => {
@@ -172,8 +172,75 @@ describe('twin step', () => {
     const removed = when(state, [
       { ...fixtures['vm.removed'], id: 'rm', data: { vmId: 'vm-a', gpuId: 'gpu-1' } },
     ]);
-    expect(removed.map((o) => o.type)).toEqual(['alert.resolved']);
+    expect(removed.map((o) => [o.type, o.type === 'alert.resolved' ? o.data.kind : null])).toEqual([
+      ['alert.resolved', 'interference'],
+      ['alert.resolved', 'drift'], // 2 steps/s vs 10 solo while predicted 1× alone: also a drift
+    ]);
     expect(state.vms.has('vm-a')).toBe(false);
+  });
+
+  describe('drift, framebuffer and model-stale alerts', () => {
+    const raisedOf = (out: TwinOutput[], kind: string) =>
+      out.filter((o) => o.type === 'alert.raised' && o.data.kind === kind);
+    const resolvedOf = (out: TwinOutput[], kind: string) =>
+      out.filter((o) => o.type === 'alert.resolved' && o.data.kind === kind);
+
+    it('raises a "slower than predicted" drift when a lone VM runs at half speed, and resolves it once back in line', () => {
+      const state = given([...cluster, place('vm-a', 'heavy')]); // alone: predicted 1×
+      const slow = when(
+        state,
+        Array.from({ length: 20 }, (_, s) => sample('vm-a', s, 5, 90)),
+      ); // 10 solo / 5 = 2×
+      const drift = raisedOf(slow, 'drift');
+      expect(drift).toHaveLength(1); // one alert however long it lasts
+      expect(drift[0]!.type === 'alert.raised' && drift[0]!.data.evidence.details).toMatchObject({
+        direction: 'slower',
+        detector: 'cusum',
+      });
+      expect(drift[0]!.type === 'alert.raised' && drift[0]!.data.message).toMatch(
+        /slower than predicted: observed 2\.00× vs predicted 1\.00×/,
+      );
+      // back at 10 steps/s: resolved once the residual's mean has stayed in the band for 30 samples (DEFAULT_NORMAL_BAND)
+      const back = when(
+        state,
+        Array.from({ length: 80 }, (_, s) => sample('vm-a', 20 + s, 10, 90)),
+      );
+      expect(resolvedOf(back, 'drift')).toHaveLength(1);
+    });
+
+    it('warns when a VM uses more than 95% of its profile’s framebuffer, and clears under 90%', () => {
+      const state = given([...cluster, place('vm-a', 'heavy')]); // 8Q: 8192 MiB
+      const fb = (s: number, fbUsedMib: number): VmSample => ({
+        ...sample('vm-a', s, 10, 90),
+        data: { ...sample('vm-a', s, 10, 90).data, fbUsedMib },
+      });
+      const over = when(state, [fb(0, 7800), fb(1, 7900), fb(2, 8100)]);
+      expect(raisedOf(over, 'framebuffer')).toHaveLength(1); // 7800/8192 = 95.2% > 95%, raised once
+      expect(
+        raisedOf(over, 'framebuffer')[0]!.type === 'alert.raised' &&
+          raisedOf(over, 'framebuffer')[0]!.data.severity,
+      ).toBe('warning');
+      expect(resolvedOf(when(state, [fb(3, 7500)]), 'framebuffer')).toHaveLength(0); // 91.6%: hysteresis keeps it
+      expect(resolvedOf(when(state, [fb(4, 7000)]), 'framebuffer')).toHaveLength(1); // 85.4% < 90%
+    });
+
+    it('says "model stale — retrain" when predictions are off across enough VMs', () => {
+      const gpus: TwinInput[] = Array.from(
+        { length: 12 },
+        (_, i) => ({ ...gpu, id: `g${i}`, data: { ...gpu.data, gpuId: `gpu-${i}` } }),
+      );
+      const vms = Array.from({ length: 12 }, (_, i) => place(`vm-${i}`, 'heavy', `gpu-${i}`));
+      const state = given([...cluster, ...gpus, ...vms]);
+      const out: TwinOutput[] = [];
+      // every VM alone (predicted 1×) runs 1.25× slower (8 of 10 steps/s): a 25% error > the 15% bound, on ≥ 10 VMs × 100 samples
+      for (let s = 0; s < 120; s++)
+        for (let i = 0; i < 12; i++) out.push(...when(state, [sample(`vm-${i}`, s, 8, 90)]));
+      const stale = raisedOf(out, 'model_stale');
+      expect(stale).toHaveLength(1);
+      expect(stale[0]!.type === 'alert.raised' && stale[0]!.data.message).toMatch(
+        /^model stale — retrain: predictions are off by 25\.0%/,
+      );
+    });
   });
 
   it('applies a redelivered event once', () => {

@@ -7,6 +7,13 @@ import type {
   TelemetryEvent,
   VmSample,
 } from '@vgpu-twin/contracts';
+import {
+  createDriftMonitor,
+  createVmModelError,
+  removeVmFromModelError,
+  updateDriftMonitor,
+  updateModelError,
+} from '@vgpu-twin/drift';
 import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
@@ -65,7 +72,7 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
       if (previous) detach(state, previous);
       state.vms.set(
         d.vmId,
-        newVm(d.vmId, d.gpuId, d.profile, d.framebufferMib, d.workload, d.sloSlowdown ?? null),
+        newVm(d.vmId, d.gpuId, d.profile, d.framebufferMib, d.workload, d.sloSlowdown ?? null, config.drift),
       );
       attach(state, d.vmId, d.gpuId);
       if (previous && previous.gpuId !== d.gpuId) predictGpu(state, previous.gpuId, event, config, out);
@@ -89,6 +96,12 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
       const vm = state.vms.get(event.data.vmId);
       if (!vm) break;
       if (vm.alert) out.push(resolveAlert(state, vm, event.ts, event.id, config, `${vm.vmId} was removed`));
+      for (const active of [vm.driftAlert, vm.fbAlert]) {
+        if (active)
+          out.push(resolved(state, vm, active, event.ts, event.id, config, `${vm.vmId} was removed`, 0));
+      }
+      const staleFlip = removeVmFromModelError(state.modelError, vm.modelError, config.modelError);
+      if (staleFlip) out.push(...modelStaleTransition(state, vm, staleFlip, event.ts, event.id, config));
       detach(state, vm);
       state.vms.delete(vm.vmId);
       predictGpu(state, vm.gpuId, event, config, out);
@@ -145,6 +158,7 @@ function newVm(
   fb: number,
   workload: string,
   slo: number | null,
+  driftConfig: TwinConfig['drift'],
 ): VmState {
   return {
     vmId,
@@ -165,6 +179,10 @@ function newVm(
     samplesSinceObservation: 0,
     lastObservedEmitted: null,
     alert: null,
+    drift: createDriftMonitor(driftConfig),
+    driftAlert: null,
+    modelError: createVmModelError(),
+    fbAlert: null,
   };
 }
 
@@ -255,6 +273,8 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
   if (Math.abs(Math.max(profiled, util) - previousDemand) >= 5)
     predictGpu(state, vm.gpuId, event, config, out);
 
+  checkFramebuffer(state, vm, event, config, out);
+
   const rate = event.data.progressRate;
   const solo = state.workloads.get(vm.workload)?.soloProgressRate ?? null;
   if (rate === null || solo === null) {
@@ -294,6 +314,9 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
       },
     });
   }
+
+  if (vm.predictedSlowdown !== null)
+    watchDrift(state, vm, event, observed, vm.predictedSlowdown, config, out);
 
   const threshold = vm.sloSlowdown ?? config.sloSlowdown;
   if (observed > threshold) {
@@ -367,33 +390,19 @@ function raiseAlert(
   const alertId = `interference:${vm.vmId}:${event.id}`;
   vm.alert = { alertId, raisedAt: event.ts };
   const observed = vm.observedSlowdown!;
-  const aggressor = likelyAggressor(state, vm);
-  const severity = observed >= 2 * threshold ? 'critical' : 'warning';
-  return {
-    id: `alert:${alertId}`,
-    type: 'alert.raised',
-    version: 1,
-    ts: event.ts,
-    source: config.source,
-    data: {
-      alertId,
-      kind: 'interference',
-      ...scope(state, vm),
-      severity,
-      message:
-        `${vm.vmId} runs ${observed.toFixed(2)}× slower than alone (SLO ${threshold.toFixed(2)}×) for ${vm.above} samples` +
-        (aggressor ? `; likely aggressor ${aggressor}` : ''),
-      evidence: {
-        observedSlowdown: observed,
-        predictedSlowdown: vm.predictedSlowdown,
-        threshold,
-        samples: vm.above,
-        windowStart: vm.streakStart ?? event.ts,
-        windowEnd: event.ts,
-      },
-      aggressorVmId: aggressor,
-    },
-  };
+  const alert = raised(state, vm, 'interference', alertId, event, config, {
+    severity: observed >= 2 * threshold ? 'critical' : 'warning',
+    message: '',
+    details: {},
+    windowStart: vm.streakStart ?? event.ts,
+    samples: vm.above,
+    threshold,
+  });
+  const aggressor = alert.data.aggressorVmId;
+  const message =
+    `${vm.vmId} runs ${observed.toFixed(2)}× slower than alone (SLO ${threshold.toFixed(2)}×) for ${vm.above} samples` +
+    (aggressor ? `; likely aggressor ${aggressor}` : '');
+  return { ...alert, data: { ...alert.data, message } };
 }
 
 function resolveAlert(
@@ -404,32 +413,255 @@ function resolveAlert(
   config: TwinConfig,
   message: string,
 ): AlertResolved {
-  const alert = vm.alert!;
+  const active = vm.alert!;
   vm.alert = null;
-  return {
-    id: `resolved:${alert.alertId}:${causeId}`,
-    type: 'alert.resolved',
-    version: 1,
-    ts,
-    source: config.source,
-    data: {
-      alertId: alert.alertId,
-      kind: 'interference',
-      ...scope(state, vm),
-      message,
-      evidence: {
-        observedSlowdown: vm.observedSlowdown,
-        predictedSlowdown: vm.predictedSlowdown,
-        threshold: vm.sloSlowdown ?? config.sloSlowdown,
-        samples: vm.below,
-        windowStart: vm.streakStart ?? ts,
-        windowEnd: ts,
-      },
-    },
+  const r = resolved(state, vm, active, ts, causeId, config, message, vm.below);
+  const evidence = {
+    ...r.data.evidence,
+    threshold: vm.sloSlowdown ?? config.sloSlowdown,
+    windowStart: vm.streakStart ?? ts,
   };
+  return { ...r, data: { ...r.data, evidence } };
 }
 
 /** Four significant decimals: keeps reports byte-stable across platforms' float printing. */
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+type ActiveRef = { readonly alertId: string; readonly raisedAt: string };
+type Kind = AlertRaised['data']['kind'];
+type Details = Record<string, number | string | null>;
+
+function raised(
+  state: TwinState,
+  vm: VmState,
+  kind: Kind,
+  alertId: string,
+  event: { id: string; ts: string },
+  config: TwinConfig,
+  f: {
+    severity: AlertRaised['data']['severity'];
+    message: string;
+    details: Details;
+    windowStart: string;
+    samples: number;
+    threshold: number;
+  },
+): AlertRaised {
+  return {
+    id: `alert:${alertId}`,
+    type: 'alert.raised',
+    version: 1,
+    ts: event.ts,
+    source: config.source,
+    data: {
+      alertId,
+      kind,
+      ...scope(state, vm),
+      severity: f.severity,
+      message: f.message,
+      evidence: {
+        observedSlowdown: vm.observedSlowdown,
+        predictedSlowdown: vm.predictedSlowdown,
+        threshold: f.threshold,
+        samples: f.samples,
+        windowStart: f.windowStart,
+        windowEnd: event.ts,
+        details: f.details,
+      },
+      aggressorVmId: kind === 'drift' || kind === 'interference' ? likelyAggressor(state, vm) : null,
+    },
+  };
+}
+
+function resolved(
+  state: TwinState,
+  vm: VmState,
+  active: ActiveRef,
+  ts: string,
+  causeId: string,
+  config: TwinConfig,
+  message: string,
+  samples: number,
+  details: Details = {},
+): AlertResolved {
+  const kind = active.alertId.slice(0, active.alertId.indexOf(':')) as Kind;
+  return {
+    id: `resolved:${active.alertId}:${causeId}`,
+    type: 'alert.resolved',
+    version: 1,
+    ts,
+    source: config.source,
+    data: {
+      alertId: active.alertId,
+      kind,
+      ...scope(state, vm),
+      message,
+      evidence: {
+        observedSlowdown: vm.observedSlowdown,
+        predictedSlowdown: vm.predictedSlowdown,
+        threshold: 0,
+        samples,
+        windowStart: active.raisedAt,
+        windowEnd: ts,
+        details,
+      },
+    },
+  };
+}
+
+/** DESIGN.md: a vGPU may report more framebuffer than it has; jobs then halt without an OOM error. */
+function checkFramebuffer(
+  state: TwinState,
+  vm: VmState,
+  event: VmSample,
+  config: TwinConfig,
+  out: TwinOutput[],
+): void {
+  const used = event.data.fbUsedMib / vm.framebufferMib;
+  const details = { fbUsedMib: event.data.fbUsedMib, fbProfileMib: vm.framebufferMib, fraction: round(used) };
+  if (!vm.fbAlert && used > config.framebufferAlertAbove) {
+    const alertId = `framebuffer:${vm.vmId}:${event.id}`;
+    vm.fbAlert = { alertId, raisedAt: event.ts };
+    out.push(
+      raised(state, vm, 'framebuffer', alertId, event, config, {
+        severity: used >= 1 ? 'critical' : 'warning',
+        message:
+          `${vm.vmId} uses ${(used * 100).toFixed(1)}% of its ${vm.profile} framebuffer (${event.data.fbUsedMib} of ${vm.framebufferMib} MiB), ` +
+          `above ${(config.framebufferAlertAbove * 100).toFixed(0)}%: jobs on a vGPU that over-reports memory can halt without an out-of-memory error`,
+        details,
+        windowStart: event.ts,
+        samples: 1,
+        threshold: config.framebufferAlertAbove,
+      }),
+    );
+  } else if (vm.fbAlert && used < config.framebufferClearBelow) {
+    out.push(
+      resolved(
+        state,
+        vm,
+        vm.fbAlert,
+        event.ts,
+        event.id,
+        config,
+        `${vm.vmId} framebuffer back to ${(used * 100).toFixed(1)}%`,
+        1,
+        details,
+      ),
+    );
+    vm.fbAlert = null;
+  }
+}
+
+/** Observed − predicted through the drift monitor, and into the cluster's model error. */
+function watchDrift(
+  state: TwinState,
+  vm: VmState,
+  event: VmSample,
+  observed: number,
+  predicted: number,
+  config: TwinConfig,
+  out: TwinOutput[],
+): void {
+  const t = updateDriftMonitor(vm.drift, observed - predicted, config.drift);
+  if (t?.type === 'raised') {
+    if (vm.driftAlert) {
+      out.push(
+        resolved(
+          state,
+          vm,
+          vm.driftAlert,
+          event.ts,
+          event.id,
+          config,
+          `${vm.vmId}: drift ${vm.driftAlert.direction} superseded`,
+          vm.drift.activeSamples,
+        ),
+      );
+      vm.driftAlert = null;
+    }
+    const { direction, level, magnitude, changeSamples, detector } = t.signal;
+    const alertId = `drift:${vm.vmId}:${event.id}`;
+    vm.driftAlert = { alertId, raisedAt: event.ts, direction };
+    const why =
+      direction === 'slower' ? 'unmodelled interference or a changed workload' : 'the model may be stale';
+    out.push(
+      raised(state, vm, 'drift', alertId, event, config, {
+        severity: 'warning',
+        message:
+          `${vm.vmId} runs ${direction} than predicted: observed ${observed.toFixed(2)}× vs predicted ${predicted.toFixed(2)}× ` +
+          `(${level >= 0 ? '+' : ''}${level.toFixed(2)}× for ~${changeSamples} samples) — ${why}`,
+        details: { direction, residual: round(level), magnitude: round(magnitude), detector },
+        windowStart: event.ts,
+        samples: changeSamples,
+        threshold: 0,
+      }),
+    );
+  } else if (t?.type === 'resolved' && vm.driftAlert) {
+    out.push(
+      resolved(
+        state,
+        vm,
+        vm.driftAlert,
+        event.ts,
+        event.id,
+        config,
+        `${vm.vmId} back in line with the model (residual ${t.level.toFixed(2)}×)`,
+        t.activeSamples,
+        {
+          direction: t.direction,
+          residual: round(t.level),
+        },
+      ),
+    );
+    vm.driftAlert = null;
+  }
+  const flip = updateModelError(state.modelError, vm.modelError, observed, predicted, config.modelError);
+  if (flip) out.push(...modelStaleTransition(state, vm, flip, event.ts, event.id, config));
+}
+
+function modelStaleTransition(
+  state: TwinState,
+  vm: VmState,
+  flip: { type: 'model.stale' | 'model.fresh'; error: number; bias: number; vms: number },
+  ts: string,
+  causeId: string,
+  config: TwinConfig,
+): TwinOutput[] {
+  const details = { error: round(flip.error), bias: round(flip.bias), vms: flip.vms };
+  if (flip.type === 'model.stale' && !state.modelStaleAlert) {
+    const alertId = `model_stale:${causeId}`;
+    state.modelStaleAlert = { alertId, raisedAt: ts };
+    return [
+      raised(state, vm, 'model_stale', alertId, { id: causeId, ts }, config, {
+        severity: 'warning',
+        message:
+          `model stale — retrain: predictions are off by ${(flip.error * 100).toFixed(1)}% on average across ${flip.vms} VMs ` +
+          `(bias ${flip.bias >= 0 ? '+' : ''}${(flip.bias * 100).toFixed(1)}%)`,
+        details,
+        windowStart: ts,
+        samples: flip.vms,
+        threshold: config.modelError.staleAbove,
+      }),
+    ];
+  }
+  if (flip.type === 'model.fresh' && state.modelStaleAlert) {
+    const active = state.modelStaleAlert;
+    state.modelStaleAlert = null;
+    return [
+      resolved(
+        state,
+        vm,
+        active,
+        ts,
+        causeId,
+        config,
+        `model error back to ${(flip.error * 100).toFixed(1)}% across ${flip.vms} VMs`,
+        flip.vms,
+        details,
+      ),
+    ];
+  }
+  return [];
 }
