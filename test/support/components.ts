@@ -23,3 +23,27 @@ export const databaseUrl = (): string | undefined =>
 
 /** `describe` when the component is there; otherwise a skipped block whose reason was printed. */
 export const describeIf = (available: unknown): jest.Describe => (available ? describe : describe.skip);
+
+/**
+ * A fresh broker creates its internal topics (consumer offsets, producer ids) on first use, which
+ * can take tens of seconds on a loaded machine: do it once before the timed tests.
+ */
+export async function warmUpKafka(brokers: string[]): Promise<void> {
+  const { KafkaEventLog } = await import('@vgpu-twin/event-log');
+  const log = new KafkaEventLog({ brokers, clientId: 'warm-up', replicationFactor: 1 });
+  try {
+    const stream = `warm-up-${process.pid}-${Date.now()}`;
+    await log.ensureStreams([{ name: stream, partitions: 1 }]);
+    await log.append(stream, [{ key: 'k', value: 'v', timestamp: 0 }]);
+    let seen = false;
+    const consumer = await log.consume({
+      group: `${stream}-g`,
+      streams: [stream],
+      handler: async () => void (seen = true),
+    });
+    while (!seen) await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+  } finally {
+    await log.close();
+  }
+}

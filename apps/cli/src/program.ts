@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerPlaceCommands } from './commands/place';
 import { registerReplayCommand } from './commands/replay';
 import { registerSimCommands } from './commands/sim';
 import { registerStartCommand } from './commands/start';
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerSimCommands(program);
   registerReplayCommand(program);
+  registerPlaceCommands(program);
   return program;
 }

@@ -1,11 +1,12 @@
-import { describeIf, kafkaBrokers } from '../../../test/support/components';
+import { describeIf, kafkaBrokers, warmUpKafka } from '../../../test/support/components';
 import { KafkaEventLog } from './kafka-log';
 import { eventLogContract } from './testing/event-log-contract';
 
 const brokers = kafkaBrokers();
 
 describeIf(brokers)('Kafka event log (real broker)', () => {
-  jest.setTimeout(60_000);
+  jest.setTimeout(120_000);
+  beforeAll(() => warmUpKafka(brokers!), 180_000);
   const open = () =>
     new KafkaEventLog({ brokers: brokers!, clientId: 'vgpu-twin-test', replicationFactor: 1 });
 

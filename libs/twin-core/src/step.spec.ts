@@ -1,4 +1,4 @@
-import { fixtures, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
+import { fixtures, type AlertRaised, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
 
@@ -180,7 +180,7 @@ describe('twin step', () => {
   });
 
   describe('drift, framebuffer and model-stale alerts', () => {
-    const raisedOf = (out: TwinOutput[], kind: string) =>
+    const raisedOf = (out: TwinOutput[], kind: string): TwinOutput[] =>
       out.filter((o) => o.type === 'alert.raised' && o.data.kind === kind);
     const resolvedOf = (out: TwinOutput[], kind: string) =>
       out.filter((o) => o.type === 'alert.resolved' && o.data.kind === kind);
@@ -216,19 +216,17 @@ describe('twin step', () => {
       });
       const over = when(state, [fb(0, 7800), fb(1, 7900), fb(2, 8100)]);
       expect(raisedOf(over, 'framebuffer')).toHaveLength(1); // 7800/8192 = 95.2% > 95%, raised once
-      expect(
-        raisedOf(over, 'framebuffer')[0]!.type === 'alert.raised' &&
-          raisedOf(over, 'framebuffer')[0]!.data.severity,
-      ).toBe('warning');
+      expect((raisedOf(over, 'framebuffer')[0] as AlertRaised).data.severity).toBe('warning'); // 95–100%: warning
       expect(resolvedOf(when(state, [fb(3, 7500)]), 'framebuffer')).toHaveLength(0); // 91.6%: hysteresis keeps it
       expect(resolvedOf(when(state, [fb(4, 7000)]), 'framebuffer')).toHaveLength(1); // 85.4% < 90%
     });
 
     it('says "model stale — retrain" when predictions are off across enough VMs', () => {
-      const gpus: TwinInput[] = Array.from(
-        { length: 12 },
-        (_, i) => ({ ...gpu, id: `g${i}`, data: { ...gpu.data, gpuId: `gpu-${i}` } }),
-      );
+      const gpus: TwinInput[] = Array.from({ length: 12 }, (_, i) => ({
+        ...gpu,
+        id: `g${i}`,
+        data: { ...gpu.data, gpuId: `gpu-${i}` },
+      }));
       const vms = Array.from({ length: 12 }, (_, i) => place(`vm-${i}`, 'heavy', `gpu-${i}`));
       const state = given([...cluster, ...gpus, ...vms]);
       const out: TwinOutput[] = [];

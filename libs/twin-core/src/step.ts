@@ -7,14 +7,17 @@ import type {
   TelemetryEvent,
   VmSample,
 } from '@vgpu-twin/contracts';
-import {
+import * as drift from '@vgpu-twin/drift';
+import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
+
+// Bound once: compiled re-exports are getters, and these run for every sample (libs/drift's bench).
+const {
   createDriftMonitor,
   createVmModelError,
   removeVmFromModelError,
   updateDriftMonitor,
   updateModelError,
-} from '@vgpu-twin/drift';
-import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
+} = drift;
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
 export type TwinInput = InventoryEvent | TelemetryEvent;
@@ -267,7 +270,8 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
   }
   // Demand revealed by telemetry moves the prediction; small wiggles (< 5 points) do not.
   const util = event.data.gpuUtilPct;
-  const profiled = state.workloads.get(vm.workload)?.features.gpuUtilPct ?? 0;
+  const workload = state.workloads.get(vm.workload);
+  const profiled = workload?.features.gpuUtilPct ?? 0;
   const previousDemand = Math.max(profiled, vm.measuredUtilPct ?? 0);
   vm.measuredUtilPct = util;
   if (Math.abs(Math.max(profiled, util) - previousDemand) >= 5)
@@ -276,7 +280,7 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
   checkFramebuffer(state, vm, event, config, out);
 
   const rate = event.data.progressRate;
-  const solo = state.workloads.get(vm.workload)?.soloProgressRate ?? null;
+  const solo = workload?.soloProgressRate ?? null;
   if (rate === null || solo === null) {
     vm.hasProgressSignal = rate !== null;
     vm.observedSlowdown = null;
@@ -285,7 +289,9 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
   vm.hasProgressSignal = true;
   vm.rates.push(rate);
   if (vm.rates.length > config.smoothingSamples) vm.rates.shift();
-  const mean = vm.rates.reduce((s, r) => s + r, 0) / vm.rates.length;
+  let sum = 0;
+  for (const r of vm.rates) sum += r;
+  const mean = sum / vm.rates.length;
   const observed = round(Math.min(MAX_SLOWDOWN, mean > 0 ? solo / mean : MAX_SLOWDOWN));
   vm.observedSlowdown = observed;
 
@@ -520,8 +526,9 @@ function checkFramebuffer(
   out: TwinOutput[],
 ): void {
   const used = event.data.fbUsedMib / vm.framebufferMib;
+  if (vm.fbAlert ? used >= config.framebufferClearBelow : used <= config.framebufferAlertAbove) return;
   const details = { fbUsedMib: event.data.fbUsedMib, fbProfileMib: vm.framebufferMib, fraction: round(used) };
-  if (!vm.fbAlert && used > config.framebufferAlertAbove) {
+  if (!vm.fbAlert) {
     const alertId = `framebuffer:${vm.vmId}:${event.id}`;
     vm.fbAlert = { alertId, raisedAt: event.ts };
     out.push(
@@ -536,7 +543,7 @@ function checkFramebuffer(
         threshold: config.framebufferAlertAbove,
       }),
     );
-  } else if (vm.fbAlert && used < config.framebufferClearBelow) {
+  } else {
     out.push(
       resolved(
         state,
