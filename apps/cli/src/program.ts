@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerModelCommands } from './commands/model';
 import { registerPlaceCommands } from './commands/place';
 import { registerReplayCommand } from './commands/replay';
 import { registerSimCommands } from './commands/sim';
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerSimCommands(program);
   registerReplayCommand(program);
   registerPlaceCommands(program);
+  registerModelCommands(program);
   return program;
 }
