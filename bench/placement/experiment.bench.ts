@@ -1,7 +1,7 @@
 /**
  * The paper's placement experiment (synthetic + Gavel) and the heuristic's gap to the exact optimum.
  *   SWC_NODE_PROJECT=tsconfig.json node -r @swc-node/register bench/placement/experiment.bench.ts [trials]
- * Prints Markdown for bench/placement/RESULTS.md.
+ * Prints Markdown for bench/RESULTS.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';

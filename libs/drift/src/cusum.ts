@@ -30,7 +30,7 @@ export interface CusumConfig {
  * Raw residual units, calibrated on i.i.d. Gaussian noise of σ = 0.15 slowdown units (5% of a 3×
  * slowdown, the noisiest case we expect), i.e. k = 0.5σ, h ≈ 13σ there: 0.05 false alarms per day
  * (2 in 1,000 h), a +0.3 step found in a median of 9 samples (p90 12), +0.1 in 55 (p90 107);
- * k = 0.1 would tolerate a +0.1 shift for ever. Table: bench/drift/RESULTS.md.
+ * k = 0.1 would tolerate a +0.1 shift for ever. Table: bench/RESULTS.md.
  */
 export const DEFAULT_CUSUM: CusumConfig = { k: 0.075, h: 2, target: 0, sigma: null, minSamples: 0 };
 

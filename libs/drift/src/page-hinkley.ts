@@ -37,7 +37,7 @@ export interface PageHinkleyConfig {
 
 /**
  * Same calibration as `DEFAULT_CUSUM` (δ = k, λ = h; σ = 0.15 i.i.d. noise), burn-in 30 samples
- * (half a minute at 1 Hz for the running mean to settle). Measured: bench/drift/RESULTS.md.
+ * (half a minute at 1 Hz for the running mean to settle). Measured: bench/RESULTS.md.
  */
 export const DEFAULT_PAGE_HINKLEY: PageHinkleyConfig = { delta: 0.075, lambda: 2, alpha: 1, minSamples: 30 };
 

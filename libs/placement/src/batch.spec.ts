@@ -65,7 +65,7 @@ describe('greedy + local search', () => {
       expect(h).toBeGreaterThanOrEqual(opt - 1e-9);
       worst = Math.max(worst, h / opt - 1);
     }
-    // measured 0–2% (bench/placement/RESULTS.md); 5% leaves room without hiding a regression
+    // measured 0–2% (bench/RESULTS.md); 5% leaves room without hiding a regression
     expect(worst).toBeLessThan(0.05);
   });
   it('never does worse than the greedy start', () => {
