@@ -9,7 +9,7 @@
 export interface StreamSpec {
   readonly name: string;
   readonly partitions: number;
-  /** How long records are kept; undefined keeps them forever. */
+  /** How long records are kept (Kafka `retention.ms`, counted from each record's timestamp); -1 or undefined keeps them forever. The embedded log keeps everything. */
   readonly retentionMs?: number;
 }
 

@@ -61,6 +61,12 @@ export const LogConfigSchema = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, 'may contain only letters, digits and . _ -')
     .default(''),
   KAFKA_TELEMETRY_PARTITIONS: envInt(12, 1),
+  /**
+   * Retention of the topics we create. Records carry their event time as Kafka's CreateTime, so
+   * retention counts from the event time: a finite value silently deletes backfilled or replayed
+   * telemetry older than it. -1 (default) keeps everything.
+   */
+  KAFKA_RETENTION_MS: z.coerce.number({ message: 'must be a number' }).int().min(-1).default(-1),
   /** Replication factor of topics we create; -1 takes the broker's default (3 in production, 1 on the local broker). */
   KAFKA_REPLICATION_FACTOR: z.coerce.number({ message: 'must be a number' }).int().min(-1).default(-1),
   /** Last-resort deadline for a write; kafkajs's own retries (a few seconds) normally fail first with a 503. */

@@ -11,14 +11,17 @@ import { join } from 'node:path';
 import type { LogConfig } from './config';
 
 /** Inventory is small and read whole by every twin, so one partition keeps it totally ordered. */
-export function streamSpecs(config: Pick<LogConfig, 'KAFKA_TELEMETRY_PARTITIONS'>): StreamSpec[] {
+export function streamSpecs(
+  config: Pick<LogConfig, 'KAFKA_TELEMETRY_PARTITIONS'> & Partial<Pick<LogConfig, 'KAFKA_RETENTION_MS'>>,
+): StreamSpec[] {
   const n = config.KAFKA_TELEMETRY_PARTITIONS;
+  const retentionMs = config.KAFKA_RETENTION_MS ?? -1;
   return [
-    { name: Streams.inventory, partitions: 1 },
-    { name: Streams.telemetry, partitions: n, retentionMs: 7 * 24 * 3600 * 1000 },
-    { name: Streams.twin, partitions: n },
-    { name: Streams.alerts, partitions: 1 },
-    { name: Streams.deadLetter, partitions: 1 },
+    { name: Streams.inventory, partitions: 1, retentionMs },
+    { name: Streams.telemetry, partitions: n, retentionMs },
+    { name: Streams.twin, partitions: n, retentionMs },
+    { name: Streams.alerts, partitions: 1, retentionMs },
+    { name: Streams.deadLetter, partitions: 1, retentionMs },
   ];
 }
 
