@@ -1,37 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { runCli } from '../testing/run-cli';
 import { DEFAULT_GAVEL_FILE, registerModelCommands } from './model';
 
-/** Runs `vgpu-twin model …` in-process; returns stdout, stderr (incl. progress) and the exit code. */
-function run(...args: string[]): { out: string; err: string; exitCode: number } {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    out += c.toString();
-    return true;
-  });
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    err += c.toString();
-    return true;
-  });
-  const program = new Command('vgpu-twin')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerModelCommands(program);
-  let exitCode = 0;
-  try {
-    program.parse(['model', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { out, err, exitCode };
-}
+/** Runs `vgpu-twin model …` in-process. */
+const run = (...args: string[]) => runCli(registerModelCommands, ['model', ...args]);
 
 describe('vgpu-twin model (synthetic data)', () => {
   let dir: string;

@@ -1,37 +1,11 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { runCli } from '../testing/run-cli';
 import { registerPlaceCommands } from './place';
 
-/** Runs `vgpu-twin place …` in-process; returns parsed stdout JSON, stderr text and the exit code. */
-function run(...args: string[]): { json: unknown; out: string; err: string; exitCode: number } {
-  let out = '';
-  let err = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  const program = new Command('vgpu-twin')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerPlaceCommands(program);
-  let exitCode = 0;
-  try {
-    program.parse(['place', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
-  } finally {
-    spy.mockRestore();
-  }
-  return {
-    json: exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined,
-    out,
-    err,
-    exitCode,
-  };
-}
+/** Runs `vgpu-twin place …` in-process. */
+const run = (...args: string[]) => runCli(registerPlaceCommands, ['place', ...args]);
 
 const features = (gpuUtilPct: number, kernelMs: number) => ({
   gpuUtilPct,

@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { runCli } from '../testing/run-cli';
 import { registerSimCommands } from './sim';
 
 interface ColocateJson {
@@ -8,33 +9,8 @@ interface ColocateJson {
   busy: number;
 }
 
-/** Runs `vgpu-twin sim …` in-process; returns parsed stdout JSON, stderr text and the exit code. */
-function run(...args: string[]): { json: unknown; err: string; exitCode: number } {
-  let out = '';
-  let err = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  const program = new Command('vgpu-twin')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerSimCommands(program);
-  let exitCode = 0;
-  try {
-    program.parse(['sim', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
-  } finally {
-    spy.mockRestore();
-  }
-  return {
-    json: exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined,
-    err,
-    exitCode,
-  };
-}
+/** Runs `vgpu-twin sim …` in-process. */
+const run = (...args: string[]) => runCli(registerSimCommands, ['sim', ...args]);
 
 describe('vgpu-twin sim share', () => {
   it.each([

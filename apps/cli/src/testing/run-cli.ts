@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+
+export interface CliRun {
+  readonly out: string;
+  readonly err: string;
+  readonly exitCode: number;
+  /** stdout parsed as JSON when the command succeeded and printed an object. */
+  readonly json: unknown;
+}
+
+/**
+ * Runs one `vgpu-twin <command> …` in-process (synchronous commands) with stdout and stderr
+ * captured, and commander's exits turned into an exit code.
+ */
+export function runCli(register: (program: Command) => void, args: readonly string[]): CliRun {
+  let out = '';
+  let err = '';
+  const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    out += c.toString();
+    return true;
+  });
+  const se = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    err += c.toString();
+    return true;
+  });
+  const program = new Command('vgpu-twin')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  register(program);
+  let exitCode = 0;
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    exitCode = e.exitCode;
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+  const json = exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined;
+  return { out, err, exitCode, json };
+}
