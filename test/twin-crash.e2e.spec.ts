@@ -61,7 +61,9 @@ function crashSuite(name: string, env: () => NodeJS.ProcessEnv): void {
       const reference = initialState(twinConfig.dedupeWindow);
       const referenceAlerts = [...inventory, ...telemetry]
         .flatMap((e) => step(reference, e as Parameters<typeof step>[1], twinConfig))
-        .filter((o) => o.type === 'alert.raised' || o.type === 'alert.resolved')
+        .filter(
+          (o) => (o.type === 'alert.raised' || o.type === 'alert.resolved') && o.data.kind !== 'model_stale',
+        )
         .map((o) => o.id);
       expect(referenceAlerts.length).toBeGreaterThanOrEqual(2); // the incident raises and resolves
 
@@ -93,11 +95,15 @@ function crashSuite(name: string, env: () => NodeJS.ProcessEnv): void {
       }
       expect(restored.filter((r) => r !== null).length).toBeGreaterThanOrEqual(2); // restarts resumed from snapshots
 
-      const alerts = (await readAll(log, Streams.alerts)).map(
-        (r) => (JSON.parse(r.value) as { id: string }).id,
+      const logged = (await readAll(log, Streams.alerts)).map(
+        (r) => JSON.parse(r.value) as { id: string; data: { kind: string } },
       );
-      expect(new Set(alerts).size).toBe(alerts.length); // no alert emitted twice
-      expect([...alerts].sort()).toEqual([...referenceAlerts].sort());
+      const ids = logged.map((a) => a.id);
+      expect(new Set(ids).size).toBe(ids.length); // no alert emitted twice
+      // Per-VM alerts match the uninterrupted run exactly; the cluster-wide "model stale" alert is
+      // named after whichever sample tipped it, which depends on how partitions interleaved.
+      const perVm = logged.filter((a) => a.data.kind !== 'model_stale').map((a) => a.id);
+      expect([...perVm].sort()).toEqual([...referenceAlerts].sort());
     } finally {
       await log.close();
       rmSync(dir, { recursive: true, force: true });

@@ -54,7 +54,8 @@ export function deserializeState(json: string): TwinState {
  * A hash of what the twin knows about the cluster — hosts, GPUs, VMs (with their windows, streaks
  * and alerts), workloads and counters — in a canonical order, so two runs that applied the same
  * events agree even if partitions interleaved differently. The dedupe window's bookkeeping is
- * left out: its order follows the interleaving.
+ * left out: its order follows the interleaving; so are the cluster-wide model error's last bits and
+ * which event tipped it (per-VM state is exact).
  */
 export function stateHash(state: TwinState): string {
   const sorted = <T>(m: Map<string, T>) =>
@@ -65,8 +66,18 @@ export function stateHash(state: TwinState): string {
     vms: sorted(state.vms),
     workloads: sorted(state.workloads),
     stats: state.stats,
-    modelError: state.modelError,
-    modelStaleAlert: state.modelStaleAlert,
+    // Running float sums over every VM: their last bits follow the order partitions interleaved in.
+    modelError: {
+      ...state.modelError,
+      sumAbs: round9(state.modelError.sumAbs),
+      sumSigned: round9(state.modelError.sumSigned),
+    },
+    // Which sample tipped the cluster-wide error over the bound depends on the interleaving too: keep only whether it did.
+    modelStale: state.modelStaleAlert !== null,
   });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+function round9(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
 }
