@@ -26,7 +26,7 @@ export interface Dataset {
 /**
  * Forest settings. `maxTrainRows`: ml-cart scores every candidate threshold by re-partitioning
  * the node's rows, O(rows²) per feature at each level, so training time grows about
- * quadratically past a few thousand rows (bench/interference/RESULTS.md). Above the cap we train
+ * quadratically past a few thousand rows (bench/RESULTS.md). Above the cap we train
  * on a seeded random subset of that many pairs.
  */
 export interface ForestOptions {
