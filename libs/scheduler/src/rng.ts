@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for the domain: the model never calls `Math.random()`, so a simulation with
+ * Seeded randomness for the domain: the model never uses the global, unseeded generator, so a simulation with
  * the same seed replays bit for bit (the twin's `replay` and the tests depend on it).
  */
 
