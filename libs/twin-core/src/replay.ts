@@ -98,8 +98,9 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
     whatIfPolicy: options.policy ?? null,
     events: { beforeWindow: before, inWindow },
     alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
-    // The twin emits no placement suggestions yet (libs/placement is wired in with issue 7).
-    suggestions: [],
+    suggestions: outputs.filter(
+      (o): o is PlacementSuggested => o.type === 'placement.suggested' && inCluster(o.data.fromGpuId),
+    ),
     gpus,
   };
 }

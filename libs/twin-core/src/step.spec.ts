@@ -241,6 +241,41 @@ describe('twin step', () => {
     });
   });
 
+  it('suggests moving the victim or the aggressor to a GPU with room, with the numbers of every VM affected', () => {
+    const spare: InventoryEvent = {
+      ...gpu,
+      id: 'g-spare',
+      data: { ...gpu.data, gpuId: 'gpu-spare' },
+    };
+    const state = given([...cluster, spare, place('vm-a', 'heavy'), place('vm-b', 'hog')]);
+    const out = when(
+      state,
+      [0, 1, 2].map((s) => sample('vm-a', s, 5, 50)),
+    );
+    const suggestion = out.find((o) => o.type === 'placement.suggested');
+    expect(suggestion?.type === 'placement.suggested' && suggestion.data).toMatchObject({
+      fromGpuId: 'gpu-1',
+      toGpuId: 'gpu-spare', // the only GPU with room for an 8Q VM
+      alertId: expect.stringMatching(/^interference:vm-a:/),
+      // before: both at 0.5 of the GPU — 0.9/0.5 = 1.8× and 0.95/0.5 = 1.9×; after: each alone, 1×
+      before: expect.arrayContaining([{ vmId: 'vm-a', gpuId: 'gpu-1', slowdown: 1.8 }]),
+    });
+    expect(suggestion?.type === 'placement.suggested' && suggestion.data.gain).toBeCloseTo(
+      1.8 + 1.9 - 2 - 0.1,
+    ); // minus the default migration cost 0.1
+    expect(suggestion?.type === 'placement.suggested' && suggestion.data.reason).toMatch(/gpu-spare/);
+  });
+
+  it('suggests nothing when no GPU has room', () => {
+    const state = given([...cluster, place('vm-a', 'heavy'), place('vm-b', 'hog')]);
+    const out = when(
+      state,
+      [0, 1, 2].map((s) => sample('vm-a', s, 5, 50)),
+    );
+    expect(out.filter((o) => o.type === 'alert.raised')).not.toHaveLength(0);
+    expect(out.filter((o) => o.type === 'placement.suggested')).toEqual([]);
+  });
+
   it('applies a redelivered event once', () => {
     const state = given([...cluster, place('vm-a', 'heavy')]);
     const s = sample('vm-a', 0, 4);

@@ -3,12 +3,14 @@ import type {
   AlertResolved,
   InventoryEvent,
   ObservationMade,
+  PlacementSuggested,
   PredictionMade,
   TelemetryEvent,
   VmSample,
 } from '@vgpu-twin/contracts';
 import * as drift from '@vgpu-twin/drift';
 import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
+import { suggestFor } from './suggestions';
 
 // Bound once: compiled re-exports are getters, and these run for every sample (libs/drift's bench).
 const {
@@ -21,7 +23,7 @@ const {
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
 export type TwinInput = InventoryEvent | TelemetryEvent;
-export type TwinOutput = PredictionMade | ObservationMade | AlertRaised | AlertResolved;
+export type TwinOutput = PredictionMade | ObservationMade | AlertRaised | AlertResolved | PlacementSuggested;
 
 export const SHARE_MODEL = 'share-v1';
 /** A stalled VM (progress 0) is reported at this slowdown rather than infinity, which JSON cannot carry. */
@@ -329,8 +331,20 @@ function observe(state: TwinState, event: VmSample, config: TwinConfig, out: Twi
     if (vm.above === 0) vm.streakStart = event.ts;
     vm.above++;
     vm.below = 0;
-    if (!vm.alert && vm.above >= config.sustainSamples)
-      out.push(raiseAlert(state, vm, event, threshold, config));
+    if (!vm.alert && vm.above >= config.sustainSamples) {
+      const alert = raiseAlert(state, vm, event, threshold, config);
+      out.push(alert);
+      const suggestion = suggestFor(
+        state,
+        vm,
+        alert.data.aggressorVmId,
+        alert.data.alertId,
+        event,
+        config,
+        (v) => demandOf(state, v),
+      );
+      if (suggestion) out.push(suggestion);
+    }
   } else {
     if (vm.below === 0) vm.streakStart = event.ts;
     vm.below++;

@@ -1,0 +1,71 @@
+import type { PlacementSuggested } from '@vgpu-twin/contracts';
+import {
+  suggestMove,
+  suggestionEventData,
+  type ClusterView,
+  type SlowdownModel,
+  type VmView,
+} from '@vgpu-twin/placement';
+import { gpuShares, slowdownFromShare } from './share-model';
+import type { TwinConfig, TwinState, VmState } from './state';
+
+/** Demand (% of the GPU) rides in the view's workload name, so placement's memo keys on it too. */
+const demandOf = (v: VmView) => Number(v.workload.slice(v.workload.lastIndexOf('@') + 1)) / 100;
+
+/** The twin's own share arithmetic, so a suggestion's numbers agree with its predictions. */
+const shareModel: SlowdownModel = (vm, coRunners, gpu) => {
+  const members = [vm, ...coRunners];
+  const shares = gpuShares(
+    gpu.policy,
+    members.map((m) => ({ demand: demandOf(m), framebufferMib: m.framebufferMib })),
+    gpu.framebufferMib,
+  );
+  return Math.min(1000, slowdownFromShare(demandOf(vm), shares[0]!));
+};
+
+/**
+ * The best single move for an interference alert (libs/placement), scored on each VM's current
+ * demand — the profile's, or more where telemetry has shown more — or null when no move helps.
+ */
+export function suggestFor(
+  state: TwinState,
+  victim: VmState,
+  aggressorVmId: string | null,
+  alertId: string,
+  cause: { id: string; ts: string },
+  config: TwinConfig,
+  demand: (vm: VmState) => number,
+): PlacementSuggested | null {
+  const vms = new Map<string, VmView>();
+  for (const [id, vm] of state.vms) {
+    vms.set(id, {
+      vmId: id,
+      gpuId: vm.gpuId,
+      profile: vm.profile,
+      framebufferMib: vm.framebufferMib,
+      workload: `${vm.workload}@${Math.round(demand(vm) * 100)}`,
+    });
+  }
+  const cluster: ClusterView = { hosts: state.hosts, gpus: state.gpus, vms };
+  let move;
+  try {
+    move = suggestMove({ cluster, victimVmId: victim.vmId, aggressorVmId, model: shareModel });
+  } catch {
+    return null; // an inventory the placement rules cannot read (an unknown GPU model): no suggestion
+  }
+  if (!move || move.gain <= 0) return null;
+  const gpu = state.gpus.get(victim.gpuId);
+  const clusterId = (gpu && state.hosts.get(gpu.hostId)?.clusterId) ?? 'unknown';
+  return {
+    id: `suggestion:${alertId}`,
+    type: 'placement.suggested',
+    version: 1,
+    ts: cause.ts,
+    source: config.source,
+    data: suggestionEventData(move, {
+      suggestionId: `move:${move.vmId}:${move.toGpuId}:${cause.id}`,
+      clusterId,
+      alertId,
+    }),
+  };
+}
