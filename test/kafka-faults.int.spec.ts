@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { eventually } from '../libs/event-log/src/testing/event-log-contract';
+import { eventually, readAll } from '../libs/event-log/src/testing/event-log-contract';
 import { describeIf, kafkaBrokers } from './support/components';
 import { repoRoot } from './support/process';
 
@@ -37,10 +37,6 @@ describeIf(kafkaBrokers())('Kafka faults (a broker of their own)', () => {
     );
     logs.push(log);
     return log;
-  };
-  const readAll = async (log: EventLog, stream: string): Promise<LogRecord[]> => {
-    const ends = await log.endOffsets(stream);
-    return (await Promise.all(ends.map((e) => log.read(stream, e.partition, 0, e.offset)))).flat();
   };
   const idsOf = (records: readonly LogRecord[]) =>
     records.map((r) => (JSON.parse(r.value) as { id: string }).id);

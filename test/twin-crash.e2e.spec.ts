@@ -1,5 +1,4 @@
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
-import type { EventLog, LogRecord } from '@vgpu-twin/event-log';
 import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
 import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
 import { defaultTwinConfig, initialState, stateHash, step } from '@vgpu-twin/twin-core';
@@ -8,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { databaseUrl, describeIf, kafkaBrokers } from './support/components';
+import { readAll } from '../libs/event-log/src/testing/event-log-contract';
 import { spawnTs } from './support/process';
 
 /**
@@ -34,13 +34,6 @@ function recordedStream(): { inventory: DomainEvent[]; telemetry: DomainEvent[] 
       telemetryAt(cluster, s, s, at(s), rng, { startS: 30, endS: 150 }),
     ).flat(),
   };
-}
-
-async function readAll(log: EventLog, stream: string): Promise<LogRecord[]> {
-  const ends = await log.endOffsets(stream);
-  return (
-    await Promise.all(ends.filter((e) => e.offset > 0).map((e) => log.read(stream, e.partition, 0, e.offset)))
-  ).flat();
 }
 
 function crashSuite(name: string, env: () => NodeJS.ProcessEnv): void {

@@ -1,7 +1,6 @@
 import {
   eventCatalog,
   parseEvent,
-  partitionKey,
   ValidationError,
   type DomainEvent,
   type FieldIssue,
@@ -96,5 +95,3 @@ function idOf(raw: unknown): string | null {
   const id = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['id'] : undefined;
   return typeof id === 'string' ? id : null;
 }
-
-export { partitionKey };

@@ -1,5 +1,6 @@
 import { Streams, partitionKey, ValidationError, type StreamName } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
+import { appendEvents } from '@vgpu-twin/service-kit';
 import { randomUUID } from 'node:crypto';
 import { parseBatch, recordsOfJsonBody, recordsOfNdjson, type RejectedRecord } from './batch';
 
@@ -44,10 +45,7 @@ export class IngestService {
     const { valid, rejected } = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
     if (valid.length > 0) {
       try {
-        await this.log.append(
-          stream,
-          valid.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) })),
-        );
+        await appendEvents(this.log, new Map([[stream, valid]]), partitionKey);
       } catch (e) {
         if (e instanceof LogUnavailableError) throw e;
         throw new LogUnavailableError((e as Error).message);

@@ -5,7 +5,6 @@ import {
   SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
-  type OnGatewayConnection,
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
@@ -22,7 +21,7 @@ const ROOM = /^(cluster|host|gpu|vm):[^\s]{1,200}$/;
  * observations) and `inventory` events for them.
  */
 @WebSocketGateway({ cors: { origin: true } })
-export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
+export class NotifierGateway implements OnGatewayInit {
   @WebSocketServer() server!: Server;
 
   constructor(
@@ -44,10 +43,6 @@ export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
       });
     }
     this.processor.attach({ publish: (r: Routed) => server.to(r.rooms).emit(r.channel, r.event) });
-  }
-
-  handleConnection(): void {
-    // Nothing to do until the client subscribes.
   }
 
   @SubscribeMessage('subscribe')

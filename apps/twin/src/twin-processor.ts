@@ -72,10 +72,6 @@ export class TwinProcessor {
     this.current = initialState(config.dedupeWindow);
   }
 
-  get state(): TwinState {
-    return this.current;
-  }
-
   private get owner(): string {
     return `${this.options.group}/${this.options.instanceId}`;
   }

@@ -89,7 +89,9 @@ export function buildArtifact(
     metrics: meta.metrics,
     createdAt: meta.createdAt,
     ...(model.forest ? { forest: forestToJson(model.forest) } : {}),
-    ...(model.linear ? { linear: { coefficients: [...model.linear.coefficients], intercept: model.linear.intercept } } : {}),
+    ...(model.linear
+      ? { linear: { coefficients: [...model.linear.coefficients], intercept: model.linear.intercept } }
+      : {}),
   };
 }
 
@@ -97,22 +99,31 @@ export function serializeArtifact(a: ModelArtifact): string {
   return JSON.stringify(a) + '\n';
 }
 
-export function parseArtifact(text: string, file = 'model.json'): { artifact: ModelArtifact; model: Regressor } {
+export function parseArtifact(
+  text: string,
+  file = 'model.json',
+): { artifact: ModelArtifact; model: Regressor } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(`${file}: not JSON (${(e as Error).message})`, [{ path: file, message: 'not JSON' }]);
+    throw new ValidationError(`${file}: not JSON (${(e as Error).message})`, [
+      { path: file, message: 'not JSON' },
+    ]);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== ARTIFACT_VERSION) {
-    throw new ValidationError(`${file}: artifact version ${String(version)} is not supported (want ${ARTIFACT_VERSION})`, [
-      { path: `${file}:version`, message: 'unsupported version' },
-    ]);
+    throw new ValidationError(
+      `${file}: artifact version ${String(version)} is not supported (want ${ARTIFACT_VERSION})`,
+      [{ path: `${file}:version`, message: 'unsupported version' }],
+    );
   }
   const parsed = ModelArtifact.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: `${file}:${i.path.join('.')}`, message: i.message }));
+    const issues = parsed.error.issues.map((i) => ({
+      path: `${file}:${i.path.join('.')}`,
+      message: i.message,
+    }));
     throw new ValidationError(
       `${file}: not a model artifact: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
       issues,
@@ -121,9 +132,10 @@ export function parseArtifact(text: string, file = 'model.json'): { artifact: Mo
   const a = parsed.data;
   const needsForest = a.kind !== 'linear';
   if (needsForest ? !a.forest : !a.linear) {
-    throw new ValidationError(`${file}: a ${a.kind} model needs its ${needsForest ? 'forest' : 'linear'} section`, [
-      { path: `${file}:${needsForest ? 'forest' : 'linear'}`, message: 'missing' },
-    ]);
+    throw new ValidationError(
+      `${file}: a ${a.kind} model needs its ${needsForest ? 'forest' : 'linear'} section`,
+      [{ path: `${file}:${needsForest ? 'forest' : 'linear'}`, message: 'missing' }],
+    );
   }
   const nInputs = 2 * a.features.length;
   if ((a.forest && a.forest.nInputs !== nInputs) || (a.linear && a.linear.coefficients.length !== nInputs)) {
@@ -143,6 +155,10 @@ export function parseArtifact(text: string, file = 'model.json'): { artifact: Mo
 }
 
 /** The artifact the twin should use: the newest by `createdAt` (ISO strings sort by time). */
-export function currentArtifact<A extends { readonly createdAt: string }>(artifacts: readonly A[]): A | undefined {
-  return [...artifacts].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))[0];
+export function currentArtifact<A extends { readonly createdAt: string }>(
+  artifacts: readonly A[],
+): A | undefined {
+  return [...artifacts].sort((a, b) =>
+    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+  )[0];
 }

@@ -1,12 +1,20 @@
 import { mulberry32 } from '@vgpu-twin/scheduler';
-import { compileForest, forestFromJson, forestToJson, predictCompiled, predictCompiledBatch } from './compiled';
+import {
+  compileForest,
+  forestFromJson,
+  forestToJson,
+  predictCompiled,
+  predictCompiledBatch,
+} from './compiled';
 import type { Profiles } from './csv';
 import { predictPair, schedulerPrediction, trainForest, trainRegressor, DEFAULT_FOREST } from './models';
 
 /** A non-linear target with ties in x (so split values sit exactly on data values too). */
 function data(n: number, d: number, seed: number): { x: number[][]; y: number[] } {
   const rng = mulberry32(seed);
-  const x = Array.from({ length: n }, () => Array.from({ length: d }, (_, j) => (j === 0 ? Math.round(rng() * 5) : rng() * 100)));
+  const x = Array.from({ length: n }, () =>
+    Array.from({ length: d }, (_, j) => (j === 0 ? Math.round(rng() * 5) : rng() * 100)),
+  );
   const y = x.map((r) => 1 + (r[0]! > 2 ? 1 : 0) + Math.sin(r[1]! / 10) + 0.01 * r[2]!);
   return { x, y };
 }
@@ -19,7 +27,9 @@ describe('compiled forest', () => {
     const rng = mulberry32(2);
     // inputs: uniform, integers hitting split values exactly, and a sample of training rows
     const q = Array.from({ length: 5000 }, (_, i) =>
-      i % 3 === 2 ? x[i % x.length]! : Array.from({ length: 6 }, () => (i % 3 ? Math.round(rng() * 100) : rng() * 120 - 10)),
+      i % 3 === 2
+        ? x[i % x.length]!
+        : Array.from({ length: 6 }, () => (i % 3 ? Math.round(rng() * 100) : rng() * 120 - 10)),
     );
     const expected = rf.predict(q);
     const mismatches = q.filter((r, i) => predictCompiled(c, r) !== expected[i]).length;
@@ -33,7 +43,9 @@ describe('compiled forest', () => {
   it('survives the JSON round trip bit for bit', () => {
     const { x, y } = data(80, 4, 3);
     const c = compileForest(trainForest(x, y, { ...DEFAULT_FOREST, trees: 5 }), 4);
-    const back = forestFromJson(JSON.parse(JSON.stringify(forestToJson(c))) as ReturnType<typeof forestToJson>);
+    const back = forestFromJson(
+      JSON.parse(JSON.stringify(forestToJson(c))) as ReturnType<typeof forestToJson>,
+    );
     const rng = mulberry32(4);
     for (let i = 0; i < 1000; i++) {
       const r = [rng() * 6, rng() * 100, rng() * 100, rng() * 100];
@@ -60,7 +72,9 @@ describe('compiled forest', () => {
     const pairs = [...train.rows.keys()].flatMap((a) =>
       [...train.rows.keys()].map((b) => ({ workload: a, coRunner: b, slowdown: 1 + rng() * 2 })),
     );
-    const { model, reference } = trainRegressor({ profiles: train, pairs }, 'hybrid', cols, 'best_effort', { trees: 8 });
+    const { model, reference } = trainRegressor({ profiles: train, pairs }, 'hybrid', cols, 'best_effort', {
+      trees: 8,
+    });
     expect(model.schedulerColumns).toEqual(cols); // every column here is one the scheduler reads
     const test: Profiles = { columns: cols, rows: mk(2000, 'q') };
     const names = [...test.rows.keys()];

@@ -194,11 +194,16 @@ export function forestFromJson(j: CompiledForestJson, where = 'forest'): Compile
     j.left.length === nNodes &&
     j.right.length === nNodes &&
     j.feature.every((f) => Number.isInteger(f) && f >= 0 && f < j.nInputs) &&
-    [...j.roots, ...j.left, ...j.right].every((c) => Number.isInteger(c) && c < nNodes && ~c < j.value.length) &&
+    [...j.roots, ...j.left, ...j.right].every(
+      (c) => Number.isInteger(c) && c < nNodes && ~c < j.value.length,
+    ) &&
     // children come after their parent (pre-order), so a loaded forest cannot loop
     j.left.every((c, i) => c < 0 || c > i) &&
     j.right.every((c, i) => c < 0 || c > i);
-  if (!ok) throw new ValidationError(`${where}: inconsistent compiled forest`, [{ path: where, message: 'inconsistent' }]);
+  if (!ok)
+    throw new ValidationError(`${where}: inconsistent compiled forest`, [
+      { path: where, message: 'inconsistent' },
+    ]);
   return withPacked({
     nInputs: j.nInputs,
     roots: Int32Array.from(j.roots),

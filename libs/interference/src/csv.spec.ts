@@ -39,7 +39,11 @@ describe('pairs.csv', () => {
   const profiles = parseProfiles(PROFILES);
 
   it('reads slowdowns with the optional gpu and policy columns', () => {
-    const pairs = parsePairs('workload,co_runner,slowdown,gpu,policy\na,b,1.25,v100,best_effort\nb,a,2,,\n', 'q.csv', profiles);
+    const pairs = parsePairs(
+      'workload,co_runner,slowdown,gpu,policy\na,b,1.25,v100,best_effort\nb,a,2,,\n',
+      'q.csv',
+      profiles,
+    );
     expect(pairs).toEqual([
       { workload: 'a', coRunner: 'b', slowdown: 1.25, gpu: 'v100', policy: 'best_effort' },
       { workload: 'b', coRunner: 'a', slowdown: 2 }, // empty optional cells are absent
@@ -57,14 +61,19 @@ describe('pairs.csv', () => {
   it.each([
     ['workload,co_runner\na,b\n', /missing column\(s\) slowdown/],
     ['workload,co_runner,slowdown\na,b,-1\n', /line 2 column slowdown: '-1' must be > 0/],
-    ['workload,co_runner,slowdown,policy\na,b,1.2,round_robin\n', /line 2 column policy: 'round_robin' is not one of/],
+    [
+      'workload,co_runner,slowdown,policy\na,b,1.2,round_robin\n',
+      /line 2 column policy: 'round_robin' is not one of/,
+    ],
     ['workload,co_runner,slowdown\n', /q\.csv: no pairs/],
   ])('rejects %j', (text, message) => {
     expect(() => parsePairs(text, 'q.csv', profiles)).toThrow(message);
   });
 
   it('refuses pairs that mix policies', () => {
-    const pairs = parsePairs('workload,co_runner,slowdown,policy\na,b,1.2,best_effort\nb,a,1.2,equal_share\n');
+    const pairs = parsePairs(
+      'workload,co_runner,slowdown,policy\na,b,1.2,best_effort\nb,a,1.2,equal_share\n',
+    );
     expect(() => pairsPolicy(pairs, 'q.csv')).toThrow(/mix policies/);
   });
 
@@ -76,7 +85,12 @@ describe('pairs.csv', () => {
 describe('feature sets', () => {
   const profiles = parseProfiles(PROFILES);
   it('resolves base and explicit lists, and names missing columns', () => {
-    expect(resolveFeatures('base', profiles)).toEqual(['gpu_util', 'mem_util', 'pcie_rx_mbps', 'pcie_tx_mbps']);
+    expect(resolveFeatures('base', profiles)).toEqual([
+      'gpu_util',
+      'mem_util',
+      'pcie_rx_mbps',
+      'pcie_tx_mbps',
+    ]);
     expect(resolveFeatures('gpu_util, mem_util', profiles)).toEqual(['gpu_util', 'mem_util']);
     expect(() => resolveFeatures('select', profiles, 'p.csv')).toThrow(
       /needs column\(s\) vcpu_util, vm_mem_util, kernel_ms that p\.csv lacks/,

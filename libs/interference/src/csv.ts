@@ -121,7 +121,8 @@ export function parseProfiles(text: string, file = 'profiles.csv'): Profiles {
       table.header.flatMap((col, i) => (i === wi ? [] : [parseNumber(r.cells[i]!, file, r.line, col)])),
     );
   }
-  if (rows.size === 0) throw new ValidationError(`${file}: no workloads`, [{ path: file, message: 'no rows' }]);
+  if (rows.size === 0)
+    throw new ValidationError(`${file}: no workloads`, [{ path: file, message: 'no rows' }]);
   return { columns, rows };
 }
 
@@ -135,11 +136,22 @@ export interface PairRow {
 }
 
 /** Pairs, checked against the profiles when given: every workload must have a profile. */
-export function parsePairs(text: string, file = 'pairs.csv', profiles?: Profiles, profilesFile = 'profiles'): PairRow[] {
+export function parsePairs(
+  text: string,
+  file = 'pairs.csv',
+  profiles?: Profiles,
+  profilesFile = 'profiles',
+): PairRow[] {
   const table = parseCsv(text, file);
   requireColumns(table, file, ['workload', 'co_runner', 'slowdown']);
   const col = (name: string) => table.header.indexOf(name);
-  const [wi, ci, si, gi, pi] = [col('workload'), col('co_runner'), col('slowdown'), col('gpu'), col('policy')];
+  const [wi, ci, si, gi, pi] = [
+    col('workload'),
+    col('co_runner'),
+    col('slowdown'),
+    col('gpu'),
+    col('policy'),
+  ];
   const pairs = table.rows.map((r): PairRow => {
     const slowdown = parseNumber(r.cells[si]!, file, r.line, 'slowdown');
     if (!(slowdown > 0)) {
@@ -175,7 +187,8 @@ export function parsePairs(text: string, file = 'pairs.csv', profiles?: Profiles
     }
     return row;
   });
-  if (pairs.length === 0) throw new ValidationError(`${file}: no pairs`, [{ path: file, message: 'no rows' }]);
+  if (pairs.length === 0)
+    throw new ValidationError(`${file}: no pairs`, [{ path: file, message: 'no rows' }]);
   return pairs;
 }
 
@@ -193,7 +206,9 @@ export function pairsToCsv(pairs: readonly PairRow[], comment?: string): string 
   const lines = comment ? comment.split('\n').map((l) => `# ${l}`) : [];
   const gpu = pairs.some((p) => p.gpu !== undefined);
   const policy = pairs.some((p) => p.policy !== undefined);
-  lines.push(['workload', 'co_runner', 'slowdown', ...(gpu ? ['gpu'] : []), ...(policy ? ['policy'] : [])].join(','));
+  lines.push(
+    ['workload', 'co_runner', 'slowdown', ...(gpu ? ['gpu'] : []), ...(policy ? ['policy'] : [])].join(','),
+  );
   for (const p of pairs) {
     lines.push(
       [

@@ -25,7 +25,7 @@ export function mae(y: readonly number[], p: readonly number[]): number {
 function ranks(v: readonly number[]): number[] {
   const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
   const r = new Array<number>(v.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     for (let k = i; k <= j; k++) r[order[k]![1]] = (i + j) / 2 + 1;
@@ -82,9 +82,10 @@ export interface Split {
 export function kFoldSplits(data: Dataset, k: number, seed: number): Split[] {
   const keys = [...new Set(data.pairs.map((p) => `${p.workload}\u0000${p.coRunner}`))];
   if (!(Number.isInteger(k) && k >= 2 && k <= keys.length)) {
-    throw new ValidationError(`folds must be an integer in 2..${keys.length} (the number of pairs), got ${k}`, [
-      { path: 'folds', message: 'out of range' },
-    ]);
+    throw new ValidationError(
+      `folds must be an integer in 2..${keys.length} (the number of pairs), got ${k}`,
+      [{ path: 'folds', message: 'out of range' }],
+    );
   }
   const rng = mulberry32(seed);
   for (let i = keys.length - 1; i > 0; i--) {
@@ -111,7 +112,9 @@ export function leaveOutSplit(data: Dataset, leaveOut: readonly string[]): Split
   const test: number[] = [];
   data.pairs.forEach((p, i) => (out.has(p.workload) || out.has(p.coRunner) ? test : train).push(i));
   if (test.length === 0) {
-    throw new ValidationError(`no pair involves ${leaveOut.join(', ')}`, [{ path: 'leave-out', message: 'no test pairs' }]);
+    throw new ValidationError(`no pair involves ${leaveOut.join(', ')}`, [
+      { path: 'leave-out', message: 'no test pairs' },
+    ]);
   }
   if (train.length < 2) {
     throw new ValidationError(`leaving out ${leaveOut.join(', ')} leaves ${train.length} training pairs`, [
@@ -122,7 +125,11 @@ export function leaveOutSplit(data: Dataset, leaveOut: readonly string[]): Split
 }
 
 /** Leave-workloads-out cross-validation: the workloads in seeded groups of `perGroup`, one split each. */
-export function leaveWorkloadsOutSplits(data: Dataset, perGroup: number, seed: number): { split: Split; left: string[] }[] {
+export function leaveWorkloadsOutSplits(
+  data: Dataset,
+  perGroup: number,
+  seed: number,
+): { split: Split; left: string[] }[] {
   const names = [...new Set(data.pairs.flatMap((p) => [p.workload, p.coRunner]))];
   const rng = mulberry32(seed);
   for (let i = names.length - 1; i > 0; i--) {
@@ -213,7 +220,15 @@ export function evaluate(data: Dataset, o: EvalOptions): EvalRow[] {
         pred.push(...predictFn(s.test.map(vec)));
         tick(`${kind} × ${fs.name}, split ${si + 1}/${o.splits.length}`);
       });
-      rows.push({ model: kind, features: fs.name, mse: null, mae: null, spearman: null, f1: macroF1(truthClass, pred), n: truth.length });
+      rows.push({
+        model: kind,
+        features: fs.name,
+        mse: null,
+        mae: null,
+        spearman: null,
+        f1: macroF1(truthClass, pred),
+        n: truth.length,
+      });
     }
   }
   return rows;
@@ -223,9 +238,18 @@ export function evaluate(data: Dataset, o: EvalOptions): EvalRow[] {
 export function formatTable(rows: readonly EvalRow[]): string {
   const f = (v: number | null, d = 4) => (v === null ? '–' : v.toFixed(d));
   const header = ['model', 'features', 'MSE', 'MAE', 'Spearman', 'F1', 'n'];
-  const body = rows.map((r) => [r.model, r.features, f(r.mse), f(r.mae), f(r.spearman, 3), f(r.f1, 3), String(r.n)]);
+  const body = rows.map((r) => [
+    r.model,
+    r.features,
+    f(r.mse),
+    f(r.mae),
+    f(r.spearman, 3),
+    f(r.f1, 3),
+    String(r.n),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -235,12 +259,18 @@ export function formatMarkdown(rows: readonly EvalRow[]): string {
   return [
     '| model | features | MSE | MAE | Spearman | F1 (severity) | n |',
     '|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.model} | ${r.features} | ${f(r.mse)} | ${f(r.mae)} | ${f(r.spearman, 3)} | ${f(r.f1, 3)} | ${r.n} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${r.features} | ${f(r.mse)} | ${f(r.mae)} | ${f(r.spearman, 3)} | ${f(r.f1, 3)} | ${r.n} |`,
+    ),
   ].join('\n');
 }
 
 /** A trained regressor's metrics on the given pairs (training fit when they are its training pairs). */
-export function scoreRegressor(model: Regressor, data: Dataset): { mse: number; mae: number; spearman: number; f1: number; n: number } {
+export function scoreRegressor(
+  model: Regressor,
+  data: Dataset,
+): { mse: number; mae: number; spearman: number; f1: number; n: number } {
   const index = featureIndex(data.profiles, model.features);
   const truth = data.pairs.map((p) => p.slowdown);
   const pred = data.pairs.map((p) =>

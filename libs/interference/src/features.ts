@@ -8,13 +8,11 @@ import type { Profiles } from './csv';
  * memory, threads per kernel, kernel length, long-kernel length, long/short ratio; select = GPU
  * util, PCIe read, PCIe write, vCPU, VM memory, kernel length.
  */
+const BASE = ['gpu_util', 'mem_util', 'pcie_rx_mbps', 'pcie_tx_mbps'] as const;
 export const FEATURE_SETS = {
-  base: ['gpu_util', 'mem_util', 'pcie_rx_mbps', 'pcie_tx_mbps'],
+  base: BASE,
   extend: [
-    'gpu_util',
-    'mem_util',
-    'pcie_rx_mbps',
-    'pcie_tx_mbps',
+    ...BASE,
     'vcpu_util',
     'vm_mem_util',
     'threads_per_kernel',
@@ -64,7 +62,8 @@ export function profileOf(profiles: Profiles, workload: string, file = 'profiles
 export function featureIndex(profiles: Profiles, features: readonly string[]): number[] {
   return features.map((f) => {
     const i = profiles.columns.indexOf(f);
-    if (i < 0) throw new ValidationError(`profiles lack feature column '${f}'`, [{ path: f, message: 'missing' }]);
+    if (i < 0)
+      throw new ValidationError(`profiles lack feature column '${f}'`, [{ path: f, message: 'missing' }]);
     return i;
   });
 }

@@ -26,9 +26,15 @@ export interface GavelImport {
 
 const KEY = /^\('(.+)', (\d+)\)$/;
 
-function parseJobType(key: string, file: string): { name: string; family: string; batch: number; scale: number } {
+function parseJobType(
+  key: string,
+  file: string,
+): { name: string; family: string; batch: number; scale: number } {
   const m = KEY.exec(key);
-  if (!m) throw new ValidationError(`${file}: job key '${key}' is not "('<job type>', <scale>)"`, [{ path: key, message: 'bad key' }]);
+  if (!m)
+    throw new ValidationError(`${file}: job key '${key}' is not "('<job type>', <scale>)"`, [
+      { path: key, message: 'bad key' },
+    ]);
   const type = m[1]!;
   const b = /^(.*) \(batch size (\d+)\)$/.exec(type);
   const familyName = b ? b[1]! : type;
@@ -42,11 +48,15 @@ export function importGavel(json: string, gpu: GavelGpu, file = 'pair_throughput
   try {
     raw = JSON.parse(json);
   } catch (e) {
-    throw new ValidationError(`${file}: not JSON (${(e as Error).message})`, [{ path: file, message: 'not JSON' }]);
+    throw new ValidationError(`${file}: not JSON (${(e as Error).message})`, [
+      { path: file, message: 'not JSON' },
+    ]);
   }
   const table = (raw as Record<string, unknown> | null)?.[gpu];
   if (!table || typeof table !== 'object') {
-    throw new ValidationError(`${file}: no '${gpu}' section`, [{ path: `${file}:${gpu}`, message: 'missing' }]);
+    throw new ValidationError(`${file}: no '${gpu}' section`, [
+      { path: `${file}:${gpu}`, message: 'missing' },
+    ]);
   }
   const entries = Object.entries(table as Record<string, Record<string, unknown>>)
     .map(([key, v]) => ({ job: parseJobType(key, file), key, v }))
@@ -65,7 +75,11 @@ export function importGavel(json: string, gpu: GavelGpu, file = 'pair_throughput
   const columns = ['batch_size', 'solo_throughput', ...families.map((f) => `family_${f}`)];
   const rows = new Map<string, number[]>();
   for (const e of entries) {
-    rows.set(e.job.name, [e.job.batch, solo.get(e.key)!, ...families.map((f) => (f === e.job.family ? 1 : 0))]);
+    rows.set(e.job.name, [
+      e.job.batch,
+      solo.get(e.key)!,
+      ...families.map((f) => (f === e.job.family ? 1 : 0)),
+    ]);
   }
   const names = new Map(entries.map((e) => [e.key, e.job.name]));
   const pairs: PairRow[] = [];

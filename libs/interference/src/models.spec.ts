@@ -27,7 +27,9 @@ function toy(): { profiles: Profiles; pairs: PairRow[] } {
     ['w5', [90]],
   ]);
   const pairs: PairRow[] = [];
-  for (const [a, [fa]] of rows) for (const [b, [fb]] of rows) pairs.push({ workload: a, coRunner: b, slowdown: fb! > 50 ? 2 + fa! / 100 : 1.05 });
+  for (const [a, [fa]] of rows)
+    for (const [b, [fb]] of rows)
+      pairs.push({ workload: a, coRunner: b, slowdown: fb! > 50 ? 2 + fa! / 100 : 1.05 });
   return { profiles: { columns: ['gpu_util'], rows }, pairs };
 }
 
@@ -41,7 +43,7 @@ describe('metrics', () => {
     expect(macroF1([0, 0, 1], [0, 1, 1])).toBeCloseTo(2 / 3);
   });
 
-  it('bins slowdowns into the issue\'s severity classes', () => {
+  it("bins slowdowns into the issue's severity classes", () => {
     expect([1.0, 1.09, 1.1, 1.5, 1.51].map(severityClass)).toEqual([0, 0, 1, 1, 2]); // < 1.1, 1.1–1.5, > 1.5
   });
 });
@@ -59,7 +61,11 @@ describe('splits', () => {
     const d = toy();
     const { train, test } = leaveOutSplit(d, ['w1', 'w4']);
     expect(test).toHaveLength(20); // 36 − 4 × 4 pairs among the 4 kept workloads
-    expect(train.every((i) => !['w1', 'w4'].includes(d.pairs[i]!.workload) && !['w1', 'w4'].includes(d.pairs[i]!.coRunner))).toBe(true);
+    expect(
+      train.every(
+        (i) => !['w1', 'w4'].includes(d.pairs[i]!.workload) && !['w1', 'w4'].includes(d.pairs[i]!.coRunner),
+      ),
+    ).toBe(true);
     expect(() => leaveOutSplit(d, ['nope'])).toThrow("unknown workload 'nope'");
   });
 });
@@ -87,11 +93,23 @@ describe('models', () => {
   });
 
   it('classifiers from the ml.js family learn the severity classes, even without a middle class', () => {
-    const x = [[1, 5], [2, 4], [3, 6], [8, 1], [9, 2], [10, 0]];
+    const x = [
+      [1, 5],
+      [2, 4],
+      [3, 6],
+      [8, 1],
+      [9, 2],
+      [10, 0],
+    ];
     const y = [0, 0, 0, 2, 2, 2]; // classes 0 and 2 only (two columns: GaussianNB rejects one-column input)
     for (const kind of ['rf-clf', 'tree', 'naive-bayes', 'knn'] as const) {
       const predictFn = trainClassifier(kind, x, y, { trees: 5, minNumSamples: 1 });
-      expect(predictFn([[1.5, 5], [9.5, 1]])).toEqual([0, 2]);
+      expect(
+        predictFn([
+          [1.5, 5],
+          [9.5, 1],
+        ]),
+      ).toEqual([0, 2]);
     }
   });
 });
@@ -101,7 +119,11 @@ describe('predictSlowdown beyond pairs', () => {
   const wl = (n: string) => (WORKLOAD_PRESETS as Record<string, Workload>)[n]!;
   const sim = (names: readonly string[]) =>
     simulate(
-      { policy: 'best_effort', gpuFramebufferMib: 16_384, vms: names.map((n) => ({ framebufferMib: 4096, workload: wl(n) })) },
+      {
+        policy: 'best_effort',
+        gpuFramebufferMib: 16_384,
+        vms: names.map((n) => ({ framebufferMib: 4096, workload: wl(n) })),
+      },
       { durationMs: 2000, seed: 3 },
     ).vms[0]!.slowdown;
 
@@ -124,7 +146,9 @@ describe('predictSlowdown beyond pairs', () => {
     const d = toy();
     const { model } = trainRegressor(d, 'rf', ['gpu_util'], 'best_effort', { trees: 3 });
     expect(() => predictSlowdown(model, d.profiles, 'w0', ['w1'], 'equal_share')).toThrow(ValidationError);
-    expect(() => predictSlowdown(model, d.profiles, 'w0', ['zz'], 'best_effort')).toThrow("unknown workload 'zz'");
+    expect(() => predictSlowdown(model, d.profiles, 'w0', ['zz'], 'best_effort')).toThrow(
+      "unknown workload 'zz'",
+    );
     expect(predictSlowdown(model, d.profiles, 'w0', [], 'best_effort').slowdown).toBe(1); // alone: no interference
   });
 
@@ -159,21 +183,34 @@ describe('artifacts', () => {
     const { artifact, model } = parseArtifact(a);
     expect(artifact.version).toBe(1);
     const fresh = trainRegressor(d, 'hybrid', ['gpu_util'], 'best_effort', { trees: 4 }).model;
-    for (const p of d.pairs) expect(predictPair(model, d.profiles, p.workload, p.coRunner)).toBe(predictPair(fresh, d.profiles, p.workload, p.coRunner));
-    expect(currentArtifact([JSON.parse(a) as typeof artifact, JSON.parse(b) as typeof artifact])!.createdAt).toBe('2025-06-01T00:00:00.000Z');
+    for (const p of d.pairs)
+      expect(predictPair(model, d.profiles, p.workload, p.coRunner)).toBe(
+        predictPair(fresh, d.profiles, p.workload, p.coRunner),
+      );
+    expect(
+      currentArtifact([JSON.parse(a) as typeof artifact, JSON.parse(b) as typeof artifact])!.createdAt,
+    ).toBe('2025-06-01T00:00:00.000Z');
   });
 
   it('reject other versions and malformed files, naming the file', () => {
-    expect(() => parseArtifact('{"version":2}', 'm.json')).toThrow('m.json: artifact version 2 is not supported');
+    expect(() => parseArtifact('{"version":2}', 'm.json')).toThrow(
+      'm.json: artifact version 2 is not supported',
+    );
     expect(() => parseArtifact('nope', 'm.json')).toThrow(/m\.json: not JSON/);
-    expect(() => parseArtifact('{"version":1,"kind":"rf"}', 'm.json')).toThrow(/m\.json: not a model artifact/);
+    expect(() => parseArtifact('{"version":1,"kind":"rf"}', 'm.json')).toThrow(
+      /m\.json: not a model artifact/,
+    );
   });
 });
 
 describe('Gavel import', () => {
   const json = JSON.stringify({
     v100: {
-      "('ResNet-18 (batch size 16)', 1)": { null: 30, "('A3C', 1)": [15, 5], "('ResNet-18 (batch size 16)', 1)": [30, 30] },
+      "('ResNet-18 (batch size 16)', 1)": {
+        null: 30,
+        "('A3C', 1)": [15, 5],
+        "('ResNet-18 (batch size 16)', 1)": [30, 30],
+      },
       "('A3C', 1)": { null: 6, "('ResNet-18 (batch size 16)', 1)": [0, 0], "('A3C', 1)": [4, 4] },
       "('A3C', 2)": { null: 3, "('A3C', 2)": [0, 0] },
     },

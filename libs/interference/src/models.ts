@@ -7,13 +7,7 @@ import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest
 import MLR from 'ml-regression-multivariate-linear';
 import { compileForest, predictCompiled, type CompiledForest } from './compiled';
 import type { PairRow, Profiles } from './csv';
-import {
-  featureIndex,
-  pairVector,
-  schedulerColumns,
-  schedulerSlowdown,
-  schedulerWorkload,
-} from './features';
+import { featureIndex, pairVector, schedulerColumns, schedulerSlowdown, schedulerWorkload } from './features';
 
 export const REGRESSORS = ['rf', 'linear', 'hybrid'] as const;
 export type RegressorKind = (typeof REGRESSORS)[number];
@@ -172,7 +166,12 @@ export function trainRegressor(
 }
 
 /** The model's slowdown for `workload` next to one `coRunner`. */
-export function predictPair(model: Regressor, profiles: Profiles, workload: string, coRunner: string): number {
+export function predictPair(
+  model: Regressor,
+  profiles: Profiles,
+  workload: string,
+  coRunner: string,
+): number {
   const x = pairVector(profiles, featureIndex(profiles, model.features), workload, coRunner);
   return predictPairVector(model, x, () =>
     schedulerPrediction(profiles, model.schedulerColumns, workload, [coRunner], model.policy),

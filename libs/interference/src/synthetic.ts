@@ -36,13 +36,97 @@ interface ModelType {
 }
 
 const MODEL_TYPES: readonly ModelType[] = [
-  { name: 'resnet50', batches: [32, 128], kernelMs: 0.35, sigma: 0.8, cpuMs: 0.03, pcieMs: 0.03, mem: 0.5, hostEvery: 150, hostMs: 6, threads: 256, vmMemPct: 45 },
-  { name: 'vgg16', batches: [32, 128], kernelMs: 0.9, sigma: 0.7, cpuMs: 0.02, pcieMs: 0.04, mem: 0.35, hostEvery: 120, hostMs: 8, threads: 512, vmMemPct: 55 },
-  { name: 'mobilenet', batches: [16, 64], kernelMs: 0.08, sigma: 0.6, cpuMs: 0.06, pcieMs: 0.02, mem: 0.6, hostEvery: 100, hostMs: 3, threads: 128, vmMemPct: 30 },
-  { name: 'inception3', batches: [32, 128], kernelMs: 0.25, sigma: 1.0, cpuMs: 0.04, pcieMs: 0.03, mem: 0.45, hostEvery: 200, hostMs: 7, threads: 256, vmMemPct: 50 },
-  { name: 'lstm', batches: [16, 64], kernelMs: 0.05, sigma: 0.5, cpuMs: 0.08, pcieMs: 0.01, mem: 0.7, hostEvery: 80, hostMs: 2, threads: 64, vmMemPct: 25 },
-  { name: 'bert', batches: [8, 32], kernelMs: 0.6, sigma: 1.1, cpuMs: 0.02, pcieMs: 0.01, mem: 0.65, hostEvery: 300, hostMs: 10, threads: 384, vmMemPct: 65 },
-  { name: 'gpt2', batches: [4, 16], kernelMs: 1.2, sigma: 0.9, cpuMs: 0.015, pcieMs: 0.01, mem: 0.75, hostEvery: 400, hostMs: 12, threads: 512, vmMemPct: 70 },
+  {
+    name: 'resnet50',
+    batches: [32, 128],
+    kernelMs: 0.35,
+    sigma: 0.8,
+    cpuMs: 0.03,
+    pcieMs: 0.03,
+    mem: 0.5,
+    hostEvery: 150,
+    hostMs: 6,
+    threads: 256,
+    vmMemPct: 45,
+  },
+  {
+    name: 'vgg16',
+    batches: [32, 128],
+    kernelMs: 0.9,
+    sigma: 0.7,
+    cpuMs: 0.02,
+    pcieMs: 0.04,
+    mem: 0.35,
+    hostEvery: 120,
+    hostMs: 8,
+    threads: 512,
+    vmMemPct: 55,
+  },
+  {
+    name: 'mobilenet',
+    batches: [16, 64],
+    kernelMs: 0.08,
+    sigma: 0.6,
+    cpuMs: 0.06,
+    pcieMs: 0.02,
+    mem: 0.6,
+    hostEvery: 100,
+    hostMs: 3,
+    threads: 128,
+    vmMemPct: 30,
+  },
+  {
+    name: 'inception3',
+    batches: [32, 128],
+    kernelMs: 0.25,
+    sigma: 1.0,
+    cpuMs: 0.04,
+    pcieMs: 0.03,
+    mem: 0.45,
+    hostEvery: 200,
+    hostMs: 7,
+    threads: 256,
+    vmMemPct: 50,
+  },
+  {
+    name: 'lstm',
+    batches: [16, 64],
+    kernelMs: 0.05,
+    sigma: 0.5,
+    cpuMs: 0.08,
+    pcieMs: 0.01,
+    mem: 0.7,
+    hostEvery: 80,
+    hostMs: 2,
+    threads: 64,
+    vmMemPct: 25,
+  },
+  {
+    name: 'bert',
+    batches: [8, 32],
+    kernelMs: 0.6,
+    sigma: 1.1,
+    cpuMs: 0.02,
+    pcieMs: 0.01,
+    mem: 0.65,
+    hostEvery: 300,
+    hostMs: 10,
+    threads: 384,
+    vmMemPct: 65,
+  },
+  {
+    name: 'gpt2',
+    batches: [4, 16],
+    kernelMs: 1.2,
+    sigma: 0.9,
+    cpuMs: 0.015,
+    pcieMs: 0.01,
+    mem: 0.75,
+    hostEvery: 400,
+    hostMs: 12,
+    threads: 512,
+    vmMemPct: 70,
+  },
 ];
 
 /** Large batch: longer kernels and host phases, more data over PCIe per kernel. */
@@ -83,7 +167,10 @@ function phi(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
   const erf =
-    1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-z * z);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
@@ -105,7 +192,11 @@ export const SYNTHETIC_COLUMNS = [
 ] as const;
 
 /** The solo profile a profiler would report for the loop (noise-free). */
-function soloProfile(w: SyntheticWorkload, m: ModelType, batch: number): Record<(typeof SYNTHETIC_COLUMNS)[number], number> {
+function soloProfile(
+  w: SyntheticWorkload,
+  m: ModelType,
+  batch: number,
+): Record<(typeof SYNTHETIC_COLUMNS)[number], number> {
   const wl = w.workload;
   const kd = wl.kernel as { medianMs: number; sigma: number };
   const mu = Math.log(kd.medianMs);
@@ -165,7 +256,9 @@ export function generateSynthetic(o: SyntheticOptions = {}): SyntheticData {
       const prof = soloProfile(w, m, b);
       rows.set(
         w.name,
-        SYNTHETIC_COLUMNS.map((c) => round(prof[c] * (c === 'fb_mib' ? 1 : Math.exp(featureNoise * normal(rng))), 4)),
+        SYNTHETIC_COLUMNS.map((c) =>
+          round(prof[c] * (c === 'fb_mib' ? 1 : Math.exp(featureNoise * normal(rng))), 4),
+        ),
       );
     }),
   );

@@ -410,19 +410,18 @@ function raiseAlert(
   const alertId = `interference:${vm.vmId}:${event.id}`;
   vm.alert = { alertId, raisedAt: event.ts };
   const observed = vm.observedSlowdown!;
-  const alert = raised(state, vm, 'interference', alertId, event, config, {
+  const aggressor = likelyAggressor(state, vm);
+  return raised(state, vm, 'interference', alertId, event, config, {
     severity: observed >= 2 * threshold ? 'critical' : 'warning',
-    message: '',
+    message:
+      `${vm.vmId} runs ${observed.toFixed(2)}× slower than alone (SLO ${threshold.toFixed(2)}×) for ${vm.above} samples` +
+      (aggressor ? `; likely aggressor ${aggressor}` : ''),
     details: {},
     windowStart: vm.streakStart ?? event.ts,
     samples: vm.above,
     threshold,
+    aggressorVmId: aggressor,
   });
-  const aggressor = alert.data.aggressorVmId;
-  const message =
-    `${vm.vmId} runs ${observed.toFixed(2)}× slower than alone (SLO ${threshold.toFixed(2)}×) for ${vm.above} samples` +
-    (aggressor ? `; likely aggressor ${aggressor}` : '');
-  return { ...alert, data: { ...alert.data, message } };
 }
 
 function resolveAlert(
@@ -467,6 +466,7 @@ function raised(
     windowStart: string;
     samples: number;
     threshold: number;
+    aggressorVmId?: string | null;
   },
 ): AlertRaised {
   return {
@@ -490,7 +490,7 @@ function raised(
         windowEnd: event.ts,
         details: f.details,
       },
-      aggressorVmId: kind === 'drift' || kind === 'interference' ? likelyAggressor(state, vm) : null,
+      aggressorVmId: f.aggressorVmId ?? null,
     },
   };
 }
@@ -617,6 +617,8 @@ function watchDrift(
         windowStart: event.ts,
         samples: changeSamples,
         threshold: 0,
+        // slower than predicted: a co-runner may be the unmodelled cause
+        aggressorVmId: direction === 'slower' ? likelyAggressor(state, vm) : null,
       }),
     );
   } else if (t?.type === 'resolved' && vm.driftAlert) {

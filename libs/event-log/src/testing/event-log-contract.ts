@@ -255,3 +255,11 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
     });
   });
 }
+
+/** Every record of a stream, partition by partition (for assertions over a whole stream). */
+export async function readAll(log: EventLog, stream: string): Promise<LogRecord[]> {
+  const ends = await log.endOffsets(stream);
+  return (
+    await Promise.all(ends.filter((e) => e.offset > 0).map((e) => log.read(stream, e.partition, 0, e.offset)))
+  ).flat();
+}
