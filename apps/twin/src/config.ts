@@ -25,6 +25,11 @@ export const TwinConfigSchema = z
     TWIN_SNAPSHOT_EVERY: envInt(10_000, 1),
     /** Records applied and committed at a time. */
     TWIN_MAX_BATCH: envInt(1000, 1),
+    /**
+     * The interference model to predict with: a model artifact (`vgpu-twin model train`) or a
+     * directory of them (the newest by createdAt is used). Unset: the share arithmetic.
+     */
+    TWIN_MODEL: z.string().min(1).optional(),
     /** Names this instance's own inventory consumer group: unique per running instance, stable across its restarts. */
     TWIN_INSTANCE_ID: z.string().min(1).default(hostname()),
   })

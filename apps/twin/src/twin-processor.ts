@@ -1,12 +1,14 @@
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import type { SnapshotStore } from '@vgpu-twin/persistence';
+import { loadModel } from './model-file';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
 import {
   defaultTwinConfig,
   deserializeState,
   initialState,
   serializeState,
+  SHARE_MODEL,
   stateHash,
   step,
   type TwinConfig,
@@ -31,6 +33,8 @@ export interface TwinProcessorOptions {
 }
 
 export interface TwinStatus {
+  /** What predicts slowdowns: `share-v1`, or the learned model's `kind@sha256-prefix` (TWIN_MODEL). */
+  readonly model: string;
   readonly events: number;
   readonly hosts: number;
   readonly gpus: number;
@@ -194,6 +198,7 @@ export class TwinProcessor {
     let activeAlerts = 0;
     for (const vm of this.current.vms.values()) if (vm.alert) activeAlerts++;
     return {
+      model: this.config.model?.name ?? SHARE_MODEL,
       events: this.current.stats.events,
       hosts: this.current.hosts.size,
       gpus: this.current.gpus.size,
@@ -213,8 +218,10 @@ export function twinConfigFrom(c: {
   TWIN_SUSTAIN_SAMPLES: number;
   TWIN_SMOOTHING_SAMPLES: number;
   TWIN_OBSERVATION_EVERY: number;
+  TWIN_MODEL?: string | undefined;
 }): TwinConfig {
   return {
+    ...(c.TWIN_MODEL ? { model: loadModel(c.TWIN_MODEL).model } : {}),
     sloSlowdown: c.TWIN_SLO_SLOWDOWN,
     sustainSamples: c.TWIN_SUSTAIN_SAMPLES,
     smoothingSamples: c.TWIN_SMOOTHING_SAMPLES,

@@ -1,7 +1,8 @@
 import type { AlertRaised, AlertResolved, PlacementSuggested, SchedulingPolicy } from '@vgpu-twin/contracts';
 import { deserializeState, serializeState } from './snapshot';
 import { initialState, type TwinConfig, type TwinState } from './state';
-import { step, type TwinInput, type TwinOutput } from './step';
+import type { LearnedModel } from './learned-model';
+import { SHARE_MODEL, step, type TwinInput, type TwinOutput } from './step';
 
 export interface ReplayOptions {
   /** ISO-8601 bounds of the window, inclusive. */
@@ -11,6 +12,8 @@ export interface ReplayOptions {
   readonly cluster?: string;
   /** What if every GPU had run this policy from `from` on. */
   readonly policy?: SchedulingPolicy;
+  /** What if the twin had predicted with this interference model from `from` on. */
+  readonly model?: LearnedModel;
   readonly config: TwinConfig;
   /** Called every `progressEvery` events with how many were applied. */
   readonly onProgress?: (applied: number) => void;
@@ -44,10 +47,15 @@ export interface GpuReport {
 export interface ReplayReport {
   readonly window: { readonly from: string; readonly to: string };
   readonly cluster: string | null;
+  /** The model the twin predicted with (`share-v1` or a learned model's name). */
+  readonly model: string;
   readonly whatIfPolicy: SchedulingPolicy | null;
+  readonly whatIfModel: string | null;
   readonly events: { readonly beforeWindow: number; readonly inWindow: number };
   readonly alerts: readonly (AlertRaised | AlertResolved)[];
   readonly suggestions: readonly PlacementSuggested[];
+  /** Alerts the what-if twin (`--policy` / `--model`) raised and resolved in the window; null without one. */
+  readonly whatIfAlerts: readonly (AlertRaised | AlertResolved)[] | null;
   /** GPUs with an alert in the window, each with its predicted vs observed timeline. */
   readonly gpus: readonly GpuReport[];
 }
@@ -66,6 +74,9 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
   let inWindow = 0;
   const outputs: TwinOutput[] = [];
   const whatIfLast = new Map<string, number>();
+  const whatIfAlerts: (AlertRaised | AlertResolved)[] = [];
+  const whatIfConfig: TwinConfig = options.model ? { ...config, model: options.model } : config;
+  const wantWhatIf = options.policy !== undefined || options.model !== undefined;
   const every = options.progressEvery ?? 100_000;
   for (const event of events) {
     if (event.ts > to) break;
@@ -73,11 +84,13 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
       step(state, event, config);
       before++;
     } else {
-      if (options.policy && !whatIf) whatIf = forkWithPolicy(state, options.policy, from, config);
+      if (wantWhatIf && !whatIf) whatIf = forkWhatIf(state, options.policy, from, whatIfConfig);
       outputs.push(...step(state, event, config));
       if (whatIf)
-        for (const o of step(whatIf, withPolicy(event, options.policy!), config))
+        for (const o of step(whatIf, withPolicy(event, options.policy), whatIfConfig)) {
           recordPrediction(o, whatIfLast);
+          if (o.type === 'alert.raised' || o.type === 'alert.resolved') whatIfAlerts.push(o);
+        }
       inWindow++;
     }
     if ((before + inWindow) % every === 0) options.onProgress?.(before + inWindow);
@@ -95,9 +108,12 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
   return {
     window: { from, to },
     cluster: options.cluster ?? null,
+    model: config.model?.name ?? SHARE_MODEL,
     whatIfPolicy: options.policy ?? null,
+    whatIfModel: options.model?.name ?? null,
     events: { beforeWindow: before, inWindow },
     alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
+    whatIfAlerts: whatIf ? whatIfAlerts.filter((a) => inCluster(a.data.gpuId)) : null,
     suggestions: outputs.filter(
       (o): o is PlacementSuggested => o.type === 'placement.suggested' && inCluster(o.data.fromGpuId),
     ),
@@ -110,15 +126,18 @@ function clusterOf(state: TwinState, gpuId: string): string | null {
   return gpu ? (state.hosts.get(gpu.hostId)?.clusterId ?? null) : null;
 }
 
-/** A copy of the state whose GPUs all run `policy` from now on, with its predictions redone. */
-function forkWithPolicy(
+/**
+ * A copy of the state whose GPUs all run `policy` (or keep theirs) from now on, with every GPU's
+ * predictions redone under the what-if config (its model).
+ */
+function forkWhatIf(
   state: TwinState,
-  policy: SchedulingPolicy,
+  policy: SchedulingPolicy | undefined,
   ts: string,
   config: TwinConfig,
 ): TwinState {
   const fork = deserializeState(serializeState(state));
-  for (const gpuId of [...fork.gpus.keys()].sort()) {
+  for (const [gpuId, gpu] of [...fork.gpus].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     step(
       fork,
       {
@@ -127,7 +146,7 @@ function forkWithPolicy(
         version: 1,
         ts,
         source: 'replay',
-        data: { gpuId, policy },
+        data: { gpuId, policy: policy ?? gpu.policy },
       },
       config,
     );
@@ -135,7 +154,8 @@ function forkWithPolicy(
   return fork;
 }
 
-function withPolicy(event: TwinInput, policy: SchedulingPolicy): TwinInput {
+function withPolicy(event: TwinInput, policy: SchedulingPolicy | undefined): TwinInput {
+  if (!policy) return event;
   if (event.type === 'gpu.registered') return { ...event, data: { ...event.data, policy } };
   if (event.type === 'gpu.policy_changed') return { ...event, data: { ...event.data, policy } };
   return event;

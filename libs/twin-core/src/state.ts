@@ -10,6 +10,7 @@ import {
   type ModelErrorState,
   type VmModelErrorState,
 } from '@vgpu-twin/drift';
+import type { LearnedModel } from './learned-model';
 
 export interface HostState {
   readonly hostId: string;
@@ -137,6 +138,11 @@ export interface TwinConfig {
   /** Framebuffer use (fraction of the profile) above which a headroom alert fires, and below which it clears. */
   readonly framebufferAlertAbove: number;
   readonly framebufferClearBelow: number;
+  /**
+   * The interference model artifact to predict with (libs/interference; the hybrid = scheduler
+   * model + learned residual). Without one, or where it cannot read a GPU, the share arithmetic.
+   */
+  readonly model?: LearnedModel;
 }
 
 export const defaultTwinConfig: TwinConfig = {

@@ -10,6 +10,7 @@ import type {
 } from '@vgpu-twin/contracts';
 import * as drift from '@vgpu-twin/drift';
 import { gpuShares, slowdownFromShare, type VgpuDemand } from './share-model';
+import { predictLearned } from './learned-model';
 import { suggestFor } from './suggestions';
 
 // Bound once: compiled re-exports are getters, and these run for every sample (libs/drift's bench).
@@ -210,22 +211,60 @@ function demandOf(state: TwinState, vm: VmState): number {
   return pct / 100;
 }
 
-/** Predicted slowdown of each VM on a GPU, optionally without one of them (for aggressor search). */
+export interface VmPrediction {
+  readonly slowdown: number;
+  /** The GPU-time share the scheduler grants (share arithmetic, whatever model predicts the slowdown). */
+  readonly share: number;
+  /** The scheduler model's part of `slowdown`; the rest is the learned residual. */
+  readonly scheduler: number;
+  /** `share-v1`, or the learned model's name when it could speak for this GPU. */
+  readonly model: string;
+}
+
+/**
+ * Predicted slowdown of each VM on a GPU, optionally without one of them (for aggressor search):
+ * with the configured learned model (libs/interference, e.g. the hybrid: scheduler model + learned
+ * residual) where it can read every member's profile under the GPU's policy, else the share
+ * arithmetic.
+ */
 export function predictSlowdowns(
   state: TwinState,
   gpu: GpuState,
+  config: TwinConfig,
   without?: string,
-): Map<string, { slowdown: number; share: number }> {
+): Map<string, VmPrediction> {
   const members = gpu.vms.filter((v) => v !== without).map((v) => state.vms.get(v)!);
   const demands: VgpuDemand[] = members.map((vm) => ({
     demand: demandOf(state, vm),
     framebufferMib: vm.framebufferMib,
   }));
   const shares = gpuShares(gpu.policy, demands, gpu.framebufferMib);
-  const result = new Map<string, { slowdown: number; share: number }>();
+  const learned = config.model
+    ? predictLearned(
+        config.model,
+        gpu.policy,
+        members.map((vm, i) => ({
+          vmId: vm.vmId,
+          features: state.workloads.get(vm.workload)?.features,
+          gpuUtilPct: demands[i]!.demand * 100,
+        })),
+      )
+    : null;
+  const result = new Map<string, VmPrediction>();
   members.forEach((vm, i) => {
-    const slowdown = Math.min(MAX_SLOWDOWN, slowdownFromShare(demands[i]!.demand, shares[i]!));
-    result.set(vm.vmId, { slowdown, share: shares[i]! });
+    const arithmetic = Math.min(MAX_SLOWDOWN, slowdownFromShare(demands[i]!.demand, shares[i]!));
+    const l = learned?.[i];
+    result.set(
+      vm.vmId,
+      l
+        ? {
+            slowdown: Math.min(MAX_SLOWDOWN, l.slowdown),
+            share: shares[i]!,
+            scheduler: Math.min(MAX_SLOWDOWN, l.scheduler ?? arithmetic),
+            model: config.model!.name,
+          }
+        : { slowdown: arithmetic, share: shares[i]!, scheduler: arithmetic, model: SHARE_MODEL },
+    );
   });
   return result;
 }
@@ -239,12 +278,13 @@ function predictGpu(
 ): void {
   const gpu = state.gpus.get(gpuId);
   if (!gpu) return;
-  for (const [vmId, p] of predictSlowdowns(state, gpu)) {
+  for (const [vmId, p] of predictSlowdowns(state, gpu, config)) {
     const vm = state.vms.get(vmId)!;
     const slowdown = round(p.slowdown);
     if (vm.predictedSlowdown === slowdown && vm.share === round(p.share)) continue;
     vm.predictedSlowdown = slowdown;
     vm.share = round(p.share);
+    const scheduler = round(p.scheduler);
     out.push({
       id: `prediction:${cause.id}:${vmId}`,
       type: 'twin.prediction',
@@ -255,8 +295,8 @@ function predictGpu(
         vmId,
         gpuId,
         predictedSlowdown: slowdown,
-        model: SHARE_MODEL,
-        components: { scheduler: slowdown, residual: 0 },
+        model: p.model,
+        components: { scheduler, residual: round(slowdown - scheduler) },
         share: vm.share,
         coRunners: gpu.vms.filter((v) => v !== vmId),
       },
@@ -376,15 +416,15 @@ function scope(state: TwinState, vm: VmState) {
 }
 
 /** The co-runner whose removal lowers this VM's predicted slowdown most (ties: smallest id). */
-export function likelyAggressor(state: TwinState, vm: VmState): string | null {
+export function likelyAggressor(state: TwinState, vm: VmState, config: TwinConfig): string | null {
   const gpu = state.gpus.get(vm.gpuId);
   if (!gpu) return null;
-  const base = predictSlowdowns(state, gpu).get(vm.vmId)?.slowdown ?? 1;
+  const base = predictSlowdowns(state, gpu, config).get(vm.vmId)?.slowdown ?? 1;
   let best: string | null = null;
   let bestGain = 0;
   for (const other of gpu.vms) {
     if (other === vm.vmId) continue;
-    const without = predictSlowdowns(state, gpu, other).get(vm.vmId)?.slowdown ?? base;
+    const without = predictSlowdowns(state, gpu, config, other).get(vm.vmId)?.slowdown ?? base;
     const gain = base - without;
     if (gain > bestGain + 1e-9) {
       best = other;
@@ -410,7 +450,7 @@ function raiseAlert(
   const alertId = `interference:${vm.vmId}:${event.id}`;
   vm.alert = { alertId, raisedAt: event.ts };
   const observed = vm.observedSlowdown!;
-  const aggressor = likelyAggressor(state, vm);
+  const aggressor = likelyAggressor(state, vm, config);
   return raised(state, vm, 'interference', alertId, event, config, {
     severity: observed >= 2 * threshold ? 'critical' : 'warning',
     message:
@@ -618,7 +658,7 @@ function watchDrift(
         samples: changeSamples,
         threshold: 0,
         // slower than predicted: a co-runner may be the unmodelled cause
-        aggressorVmId: direction === 'slower' ? likelyAggressor(state, vm) : null,
+        aggressorVmId: direction === 'slower' ? likelyAggressor(state, vm, config) : null,
       }),
     );
   } else if (t?.type === 'resolved' && vm.driftAlert) {

@@ -8,7 +8,7 @@ import {
   openEventLog,
   type Decoded,
 } from '@vgpu-twin/service-kit';
-import { TwinConfigSchema, twinConfigFrom } from '@vgpu-twin/twin';
+import { loadModel, TwinConfigSchema, twinConfigFrom } from '@vgpu-twin/twin';
 import { replay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -66,6 +66,8 @@ export async function runReplay(
 ): Promise<ReplayReport> {
   const logConfig = loadConfig(LogConfigSchema, env);
   const twinConfig = twinConfigFrom(loadConfig(TwinConfigSchema, env));
+  const whatIfModel = options.model ? loadModel(options.model) : undefined;
+  if (whatIfModel) log(`replay: what-if model ${whatIfModel.model.name} (${whatIfModel.file})`);
   if (logConfig.EVENT_LOG === 'embedded' && !existsSync(embeddedLogFile(logConfig))) {
     throw new InvalidArgumentError(
       `no embedded log at ${embeddedLogFile(logConfig)}: point VGPU_TWIN_DATA_DIR at the data dir of the twin you want to replay`,
@@ -102,6 +104,7 @@ export async function runReplay(
         config: twinConfig,
         ...(options.cluster ? { cluster: options.cluster } : {}),
         ...(options.policy ? { policy: options.policy } : {}),
+        ...(whatIfModel ? { model: whatIfModel.model } : {}),
         onProgress: (n) =>
           log(`replay: ${n}/${total} events (${Math.round((100 * n) / Math.max(1, total))}%)`),
       },
@@ -160,7 +163,10 @@ export function registerReplayCommand(program: Command): void {
         return r.data;
       },
     )
-    .option('--model <file>', 'what if the twin had used this interference model artifact (model.json)')
+    .option(
+      '--model <file>',
+      'what if the twin had predicted with this interference model artifact (model.json, or a directory: its newest) from --from on',
+    )
     .addHelpText(
       'after',
       '\nThe log is the configured one: the embedded log under VGPU_TWIN_DATA_DIR (default ./.vgpu-twin), or Kafka\n' +
@@ -170,11 +176,6 @@ export function registerReplayCommand(program: Command): void {
     .action(async (opts: ReplayCommandOptions) => {
       if (opts.from > opts.to)
         throw new InvalidArgumentError(`--from (${opts.from}) is after --to (${opts.to})`);
-      if (opts.model) {
-        throw new InvalidArgumentError(
-          '--model: the twin does not load interference model artifacts yet; replay with the share model (leave out --model)',
-        );
-      }
       const report = await runReplay(opts);
       const files = writeReport(report, opts.out);
       process.stdout.write(

@@ -71,19 +71,27 @@ export function renderReportHtml(report: ReplayReport): string {
       .join(' ');
   const whatIf = (gpu: GpuReport) =>
     gpu.whatIf
-      ? `<table><tr><th>VM</th><th>predicted (${esc(gpu.policy)})</th><th>predicted with ${esc(report.whatIfPolicy ?? '')}</th></tr>${gpu.whatIf
+      ? `<table><tr><th>VM</th><th>predicted (${esc(gpu.policy)}, ${esc(report.model)})</th><th>predicted with ${esc(whatIfLabel)}</th></tr>${gpu.whatIf
           .map(
             (w) =>
               `<tr><td>${esc(w.vmId)}</td><td>${fmt(w.predictedNow)}</td><td>${fmt(w.predictedWhatIf)}</td></tr>`,
           )
           .join('')}</table>`
       : '';
-  const alertRows = report.alerts
-    .map(
-      (a) =>
-        `<tr class="${a.type === 'alert.raised' ? 'raised' : 'resolved'}"><td>${esc(a.ts)}</td><td>${a.type === 'alert.raised' ? esc(a.data.severity) : 'resolved'}</td><td>${esc(a.data.kind)}</td><td>${esc(a.data.vmId)}</td><td>${esc(a.data.gpuId)}</td><td>${esc(a.data.message)}</td></tr>`,
-    )
-    .join('');
+  const whatIfLabel = [report.whatIfPolicy, report.whatIfModel].filter((w) => w !== null).join(' and ');
+  const alertRows = (alerts: ReplayReport['alerts']) =>
+    alerts
+      .map(
+        (a) =>
+          `<tr class="${a.type === 'alert.raised' ? 'raised' : 'resolved'}"><td>${esc(a.ts)}</td><td>${a.type === 'alert.raised' ? esc(a.data.severity) : 'resolved'}</td><td>${esc(a.data.kind)}</td><td>${esc(a.data.vmId)}</td><td>${esc(a.data.gpuId)}</td><td>${esc(a.data.message)}</td></tr>`,
+      )
+      .join('');
+  const alertTable = (alerts: ReplayReport['alerts']) =>
+    `<table><tr><th>time</th><th>severity</th><th>kind</th><th>VM</th><th>GPU</th><th>message</th></tr>${alertRows(alerts)}</table>`;
+  const whatIfAlerts = report.whatIfAlerts
+    ? `<h2>What if: ${esc(whatIfLabel)} (${report.whatIfAlerts.length} alerts instead of ${report.alerts.length})</h2>
+${report.whatIfAlerts.length ? alertTable(report.whatIfAlerts) : '<p>No alerts would have been raised.</p>'}`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vgpu-twin replay ${esc(report.window.from)} – ${esc(report.window.to)}</title>
 <style>
@@ -97,9 +105,10 @@ line.raised{stroke:#d62728;stroke-width:2}line.resolved{stroke:#2ca02c;stroke-wi
 .key{border-left:4px solid;padding:0 8px;margin-right:8px;font-size:12px}.dim{color:#57606a}
 </style></head><body>
 <h1>Replay ${esc(report.window.from)} – ${esc(report.window.to)}</h1>
-<p class="dim">${report.events.beforeWindow} events rebuilt the state before the window, ${report.events.inWindow} were replayed in it${report.cluster ? `; cluster ${esc(report.cluster)}` : ''}${report.whatIfPolicy ? `; what-if policy: ${esc(report.whatIfPolicy)}` : ''}. Dashed lines: predicted slowdown; solid: observed; red markers: alerts raised; green: resolved.</p>
+<p class="dim">${report.events.beforeWindow} events rebuilt the state before the window, ${report.events.inWindow} were replayed in it${report.cluster ? `; cluster ${esc(report.cluster)}` : ''}; predictions by ${esc(report.model)}${whatIfLabel ? `; what-if: ${esc(whatIfLabel)}` : ''}. Dashed lines: predicted slowdown; solid: observed; red markers: alerts raised; green: resolved.</p>
 <h2>Alerts (${report.alerts.length})</h2>
-${report.alerts.length ? `<table><tr><th>time</th><th>severity</th><th>kind</th><th>VM</th><th>GPU</th><th>message</th></tr>${alertRows}</table>` : '<p>No alerts in this window.</p>'}
+${report.alerts.length ? alertTable(report.alerts) : '<p>No alerts in this window.</p>'}
+${whatIfAlerts}
 <h2>Suggestions (${report.suggestions.length})</h2>
 ${report.suggestions.length ? `<ul>${report.suggestions.map((s) => `<li>${esc(s.data.reason)}</li>`).join('')}</ul>` : '<p>No placement suggestions in this window.</p>'}
 ${report.gpus
