@@ -1,4 +1,4 @@
-import type { AlertRaised } from '@vgpu-twin/contracts';
+import type { AlertRaised, PlacementSuggested } from '@vgpu-twin/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
     let url: string;
     let socket: Socket;
     const alerts: AlertRaised[] = [];
+    const suggestions: PlacementSuggested[] = [];
     const simStart = '2026-03-01T00:00:00.000Z';
 
     beforeAll(async () => {
@@ -32,8 +33,9 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
       });
       url = (await proc.waitFor(/dashboard:\s+(http:\/\/localhost:\d+)\//))[1]!;
       socket = io(url, { transports: ['websocket'] });
-      socket.on('alert', (e: AlertRaised) => {
+      socket.on('alert', (e: AlertRaised | PlacementSuggested) => {
         if (e.type === 'alert.raised') alerts.push(e);
+        if (e.type === 'placement.suggested') suggestions.push(e);
       });
       await new Promise<void>((resolve, reject) => {
         socket.emit(
@@ -68,6 +70,15 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
       expect(alert!.data.evidence.observedSlowdown).toBeGreaterThan(alert!.data.evidence.threshold); // default SLO 1.5×
       // within the first minute of the cluster's (event) time; the incident starts at +20 s
       expect(Date.parse(alert!.ts) - Date.parse(simStart)).toBeLessThan(60_000);
+      // with it, the twin's suggestion: vm-002 to the only free 8Q slot, beside vm-003 on host-1-gpu-1
+      const deadline2 = Date.now() + 10_000;
+      while (!suggestions.some((s) => s.data.alertId === alert!.data.alertId) && Date.now() < deadline2)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(suggestions.find((s) => s.data.alertId === alert!.data.alertId)?.data).toMatchObject({
+        vmId: 'vm-002',
+        fromGpuId: 'host-1-gpu-0',
+        toGpuId: 'host-1-gpu-1',
+      });
     }, 70_000);
 
     it('shows the alert and the twin’s numbers on the dashboard in a real browser', async () => {
@@ -87,7 +98,31 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
         await expect(row.getAttribute('class')).resolves.toContain('alerting');
         const observed = Number((await row.locator('td.observed').textContent())!.replace('×', ''));
         expect(observed).toBeGreaterThan(1.5); // the victim's observed slowdown, above the SLO
-        expect(await page.locator('.gpu').count()).toBe(8); // 4 hosts × 2 GPUs
+        expect(await page.locator('.gpu').count()).toBe(8); // 4 hosts × 2 GPUs (buildCluster, SIM_HOSTS × SIM_GPUS_PER_HOST)
+
+        // The suggestion answering the alert: a card in the feed with the move, the numbers and the reason
+        const card = page.locator('#feed .item[data-type="placement.suggested"]').first();
+        await card.waitFor({ timeout: 10_000 });
+        await expect(card.getAttribute('data-vm')).resolves.toBe('vm-002');
+        await expect(card.getAttribute('data-from')).resolves.toBe('host-1-gpu-0');
+        await expect(card.getAttribute('data-to')).resolves.toBe('host-1-gpu-1');
+        const move = await card.locator('.move').textContent();
+        expect(move).toBe('vm-002 host-1-gpu-0 → host-1-gpu-1');
+        const reason = (await card.locator('.reason').textContent())!;
+        expect(reason).toMatch(/^Move aggressor VM vm-002 .*from GPU host-1-gpu-0 to GPU host-1-gpu-1/);
+        expect(reason).toContain('victim vm-001');
+        // the victim's row in the card: slowed now (above the 1.5× SLO), 1.00× after the move
+        const victimNow = Number(
+          (await card.locator('tr[data-affected="vm-001"] td.before').textContent())!.replace('×', ''),
+        );
+        expect(victimNow).toBeGreaterThan(1.5);
+        await expect(card.locator('tr[data-affected="vm-001"] td.after').textContent()).resolves.toBe(
+          '1.00×',
+        );
+        // and on the mover's row in its GPU's card, while the alert is open
+        await expect(
+          page.locator('.gpu[data-gpu="host-1-gpu-0"] tr[data-vm="vm-002"] .hint').textContent(),
+        ).resolves.toBe('suggested: move to host-1-gpu-1');
       } finally {
         await browser.close();
       }

@@ -139,11 +139,19 @@ const CALM_SLOWDOWN = 1.3;
 /** The incident's aggressor is a batch job: it is slowed too, but tolerates up to 3× by its SLO. */
 const BATCH_SLO = 3;
 const byName = (n: string) => WORKLOADS.find((w) => w.name === n)!;
+/**
+ * The lone VM beside the free 8Q slot: light (24% of the GPU), so either of the incident's pair
+ * would run next to it at ≤ 1.2× — a move the twin can suggest.
+ */
+const SPARE_SLOT_WORKLOAD = 'recsys-infer';
 
 /**
  * A cluster of `hosts` × `gpusPerHost` V100-16GB under best effort, 2–4 VMs per GPU (8Q for two,
  * 4Q for three or four; one profile size per host, as the vGPU releases studied require), drawn so
- * that nobody is slowed much until the incident. The first GPU holds the incident's pair.
+ * that nobody is slowed much until the incident. The first GPU holds the incident's pair; the
+ * first host's second GPU (where there is one) holds a single light 8Q VM, so the incident's
+ * alert has somewhere to send one of the pair: the only free 8Q slot in the cluster, on a host
+ * already pinned to 8Q (the other hosts' GPUs are full, or run 4Q, which an 8Q VM cannot join).
  */
 export function buildCluster(o: ClusterOptions): SimCluster {
   const rng = mulberry32(o.seed);
@@ -160,6 +168,8 @@ export function buildCluster(o: ClusterOptions): SimCluster {
       let names: string[];
       if (h === 0 && g === 0) {
         names = ['resnet50-train', 'a3c-train']; // 92% + 22%: resnet50 keeps ~0.78 of the GPU, 1.18×
+      } else if (h === 0 && g === 1) {
+        names = [SPARE_SLOT_WORKLOAD];
       } else {
         do
           names = Array.from({ length: perGpu }, () => WORKLOADS[Math.floor(rng() * WORKLOADS.length)]!.name);
