@@ -23,6 +23,8 @@ export const TwinConfigSchema = z
     DATABASE_URL: z.string().optional(),
     /** A snapshot after this many events. */
     TWIN_SNAPSHOT_EVERY: envInt(10_000, 1),
+    /** Snapshots kept per instance: more lets replays start from snapshots further back. */
+    TWIN_SNAPSHOT_KEEP: envInt(3, 1),
     /** Records applied and committed at a time. */
     TWIN_MAX_BATCH: envInt(1000, 1),
     /**

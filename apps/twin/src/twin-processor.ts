@@ -1,5 +1,11 @@
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
-import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
+import {
+  consumeRebuilding,
+  partitionFor,
+  type Consumer,
+  type EventLog,
+  type LogRecord,
+} from '@vgpu-twin/event-log';
 import type { SnapshotStore } from '@vgpu-twin/persistence';
 import { loadModel } from './model-file';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
@@ -45,6 +51,9 @@ export interface TwinStatus {
   readonly deadLettered: number;
   readonly snapshots: number;
   readonly restoredFrom: { readonly takenAt: string; readonly events: number } | null;
+  /** Telemetry partitions this instance holds (the GPUs it speaks for), of `telemetryPartitions`. */
+  readonly partitions: readonly number[];
+  readonly telemetryPartitions: number;
 }
 
 /**
@@ -67,6 +76,9 @@ export class TwinProcessor {
   private sinceSnapshot = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly alreadyInLog = new Set<string>();
+  /** Telemetry partitions this instance holds in its consumer group, and how many there are. */
+  private owned = new Set<number>();
+  private telemetryPartitions = 1;
 
   constructor(
     private readonly log: EventLog,
@@ -81,9 +93,13 @@ export class TwinProcessor {
   }
 
   /**
-   * Every instance reads the whole inventory (its own consumer group) and catches up with it
-   * before it takes telemetry, so samples never arrive for VMs it has not yet heard of. Telemetry
-   * partitions are shared by the instances of the group.
+   * Every instance reads the whole inventory (its own consumer group); the telemetry partitions
+   * are shared by the instances of the group, and an instance speaks only for the GPUs whose
+   * telemetry partitions it holds (a GPU's samples are keyed by its id), so each GPU's
+   * predictions, observations and alerts come from exactly one instance. The telemetry member
+   * joins first, so its partitions are known before inventory events produce predictions, but its
+   * records wait until the inventory has been caught up with: samples never arrive for VMs the
+   * instance has not heard of.
    */
   async start(timeoutMs = 60_000): Promise<void> {
     const snapshot = await this.options.snapshots?.latest(this.owner);
@@ -94,12 +110,13 @@ export class TwinProcessor {
       this.restoredFrom = { takenAt: snapshot.takenAt, events: snapshot.events };
     }
     await this.rememberRecentAlerts();
+    this.telemetryPartitions = (await this.log.endOffsets(Streams.telemetry)).length;
     const onError = (e: unknown) =>
       console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e);
-    const handler = (batch: readonly LogRecord[], replaying: boolean) => this.enqueue(batch, replaying);
+    let inventoryCaughtUp!: () => void;
+    const inventoryReady = new Promise<void>((resolve) => (inventoryCaughtUp = resolve));
     const { group, instanceId, maxBatchSize } = this.options;
     const common = {
-      handler,
       onError,
       startAt: new Map(this.positions),
       ...(maxBatchSize ? { maxBatchSize } : {}),
@@ -107,14 +124,35 @@ export class TwinProcessor {
     this.consumers.push(
       await consumeRebuilding(this.log, {
         ...common,
-        group: `${group}.inventory.${instanceId}`,
-        streams: [Streams.inventory],
-        catchUpTimeoutMs: timeoutMs,
+        group,
+        streams: [Streams.telemetry],
+        onAssignment: (assigned) => {
+          this.owned = new Set(assigned.map((a) => a.partition));
+        },
+        handler: async (batch, replaying) => {
+          await inventoryReady;
+          return this.enqueue(batch, replaying);
+        },
       }),
     );
-    this.consumers.push(
-      await consumeRebuilding(this.log, { ...common, group, streams: [Streams.telemetry] }),
-    );
+    try {
+      this.consumers.push(
+        await consumeRebuilding(this.log, {
+          ...common,
+          group: `${group}.inventory.${instanceId}`,
+          streams: [Streams.inventory],
+          catchUpTimeoutMs: timeoutMs,
+          handler: (batch, replaying) => this.enqueue(batch, replaying),
+        }),
+      );
+    } finally {
+      inventoryCaughtUp();
+    }
+  }
+
+  /** Whether this instance speaks for the GPU: it holds the telemetry partition of its samples. */
+  private owns(gpuId: string): boolean {
+    return this.owned.has(partitionFor(gpuId, this.telemetryPartitions));
   }
 
   async stop(): Promise<void> {
@@ -147,7 +185,7 @@ export class TwinProcessor {
     const outputs: TwinOutput[] = [];
     for (const { event } of events) {
       outputs.push(...step(this.current, event as TwinInput, this.config));
-      this.lastTs = event.ts;
+      if (event.ts > this.lastTs) this.lastTs = event.ts; // the state's high-water mark of event time
     }
     this.positions.set(key, last.offset + 1);
     if (!replaying) {
@@ -155,7 +193,7 @@ export class TwinProcessor {
         await deadLetter(this.log, `twin:${this.options.group}`, bad);
         this.deadLettered += bad.length;
       }
-      await this.emit(outputs.filter((o) => !this.alreadyInLog.has(o.id)));
+      await this.emit(outputs.filter((o) => !this.alreadyInLog.has(o.id) && this.owns(gpuOf(o))));
     }
     this.sinceSnapshot += batch.length;
     if (this.options.snapshots && this.sinceSnapshot >= (this.options.snapshotEvery ?? 10_000))
@@ -209,8 +247,14 @@ export class TwinProcessor {
       deadLettered: this.deadLettered,
       snapshots: this.snapshotsTaken,
       restoredFrom: this.restoredFrom,
+      partitions: [...this.owned].sort((a, b) => a - b),
+      telemetryPartitions: this.telemetryPartitions,
     };
   }
+}
+
+function gpuOf(o: TwinOutput): string {
+  return o.type === 'placement.suggested' ? o.data.fromGpuId : o.data.gpuId;
 }
 
 export function twinConfigFrom(c: {

@@ -31,16 +31,25 @@ export class TwinController {
 
 const SNAPSHOTS = Symbol('SNAPSHOTS');
 
-async function openSnapshotStore(config: TwinServiceConfig, dataDir: string): Promise<SnapshotStore | null> {
+/** The configured snapshot store (replay reads it too, to start from the nearest snapshot). */
+export async function openSnapshotStore(
+  config: TwinServiceConfig,
+  dataDir: string,
+): Promise<SnapshotStore | null> {
+  const keep = config.TWIN_SNAPSHOT_KEEP;
   switch (config.TWIN_SNAPSHOT_STORE) {
     case 'none':
       return null;
     case 'sqlite':
       return new SnapshotRepository(
         await openDataSource({ type: 'sqlite', file: join(dataDir, 'twin.sqlite') }),
+        keep,
       );
     case 'postgres':
-      return new SnapshotRepository(await openDataSource({ type: 'postgres', url: config.DATABASE_URL! }));
+      return new SnapshotRepository(
+        await openDataSource({ type: 'postgres', url: config.DATABASE_URL! }),
+        keep,
+      );
     default: {
       const _exhaustive: never = config.TWIN_SNAPSHOT_STORE;
       return _exhaustive;

@@ -267,6 +267,12 @@ class EmbeddedConsumer implements Consumer {
     const positions = new Map(
       streams.map((s) => [s, this.log.positions(group, s, this.options.startFrom, this.options.startAt)]),
     );
+    // The one member of its group holds every partition.
+    await this.options.onAssignment?.(
+      streams.flatMap((stream) =>
+        [...positions.get(stream)!.keys()].map((partition) => ({ stream, partition })),
+      ),
+    );
     while (!this.stopping) {
       let progressed = false;
       for (const stream of streams) {

@@ -322,6 +322,7 @@ export class KafkaEventLog implements EventLog {
 class KafkaStreamConsumer implements Consumer {
   private stopped = false;
   private inFlight: Promise<void> | null = null;
+  private assigning: Promise<void> = Promise.resolve();
   private readonly seen = new Set<string>();
 
   constructor(
@@ -347,6 +348,18 @@ class KafkaStreamConsumer implements Consumer {
         resolve();
       });
     });
+    const onAssignment = this.options.onAssignment;
+    if (onAssignment) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        const assigned = Object.entries(payload.memberAssignment).flatMap(([stream, partitions]) =>
+          partitions.map((partition) => ({ stream, partition })),
+        );
+        // eachBatch waits for this, so the handler never sees a partition before it is announced.
+        this.assigning = Promise.resolve(onAssignment(assigned)).catch((e: unknown) =>
+          this.options.onError?.(e, []),
+        );
+      });
+    }
     const startAt = this.options.startAt;
     if (startFrom === 'beginning' || (startAt && startAt.size > 0)) {
       // The first time this member is given a partition: a snapshot's offset if there is one,
@@ -368,6 +381,7 @@ class KafkaStreamConsumer implements Consumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async (payload) => {
+        await this.assigning;
         const work = this.handleBatch(payload);
         this.inFlight = work;
         try {

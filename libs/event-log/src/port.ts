@@ -62,6 +62,18 @@ export interface ConsumeOptions {
   /** A failed handler is retried after this delay; the error is passed to onError. */
   readonly retryDelayMs?: number;
   readonly onError?: (error: unknown, batch: readonly LogRecord[]) => void;
+  /**
+   * Told which partitions this member holds, when it first gets them and after every rebalance
+   * (Kafka's consumer group; the embedded log's one member holds them all). Records of a
+   * partition are handed to `handler` only after the call that assigned it has returned (or
+   * settled, when it returns a promise).
+   */
+  readonly onAssignment?: (assigned: readonly StreamPartition[]) => void | Promise<void>;
+}
+
+export interface StreamPartition {
+  readonly stream: string;
+  readonly partition: number;
 }
 
 export interface Consumer {

@@ -27,6 +27,12 @@ export function prefixed(log: EventLog, prefix: string): EventLog {
         ...(options.onError
           ? { onError: (e: unknown, batch: readonly LogRecord[]) => options.onError!(e, batch.map(unprefix)) }
           : {}),
+        ...(options.onAssignment
+          ? {
+              onAssignment: (assigned) =>
+                options.onAssignment!(assigned.map((a) => ({ ...a, stream: a.stream.slice(prefix.length) }))),
+            }
+          : {}),
       }),
     close: () => log.close(),
   };

@@ -1,4 +1,4 @@
-import type { Consumer, EventLog, LogRecord } from './port';
+import type { ConsumeOptions, Consumer, EventLog, LogRecord } from './port';
 
 export interface RebuildingConsumeOptions {
   readonly group: string;
@@ -14,6 +14,8 @@ export interface RebuildingConsumeOptions {
   readonly catchUpTimeoutMs?: number;
   /** Start offsets from a snapshot, keyed `stream/partition`: records before them are not read. */
   readonly startAt?: ReadonlyMap<string, number>;
+  /** This member's partitions, on start and after each rebalance (see `ConsumeOptions`). */
+  readonly onAssignment?: ConsumeOptions['onAssignment'];
 }
 
 /**
@@ -26,6 +28,7 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
   const committed = new Map<string, number>();
   const ends = new Map<string, number>();
   const read = new Map<string, number>();
+  const held = new Set<string>();
   for (const stream of options.streams) {
     for (const c of await log.committedOffsets(options.group, stream))
       committed.set(key(stream, c.partition), c.offset);
@@ -42,6 +45,19 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
     ...(options.startAt ? { startAt: options.startAt } : {}),
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    onAssignment: async (assigned) => {
+      // A partition this member gets in a rebalance was consumed by another member until now:
+      // what that member committed is "already processed" (rebuild state, repeat no effects).
+      const fresh = assigned.filter((a) => !held.has(key(a.stream, a.partition)));
+      for (const stream of new Set(fresh.map((a) => a.stream))) {
+        for (const c of await log.committedOffsets(options.group, stream))
+          if (fresh.some((a) => a.stream === stream && a.partition === c.partition))
+            committed.set(key(stream, c.partition), c.offset);
+      }
+      held.clear();
+      for (const a of assigned) held.add(key(a.stream, a.partition));
+      await options.onAssignment?.(assigned);
+    },
     handler: async (batch) => {
       const first = batch[0]!;
       const boundary = committed.get(key(first.stream, first.partition)) ?? 0;

@@ -42,6 +42,19 @@ function snapshotStoreContract(name: string, config: () => Promise<StoreConfig>)
         await again.close();
       }
     });
+
+    it('finds the newest snapshot of any owner not later than a time (where a replay starts)', async () => {
+      const store = new SnapshotRepository(await openDataSource(await config()));
+      try {
+        // kept from the test above: twin/a at 00:00:03–05, twin/b at 00:00:09
+        expect(await store.nearest('2026-01-01T00:00:04.500Z')).toEqual(snap('twin/a', 4));
+        expect(await store.nearest('2026-01-01T00:00:05.000Z')).toEqual(snap('twin/a', 5)); // inclusive
+        expect(await store.nearest('2026-01-01T00:01:00.000Z')).toEqual(snap('twin/b', 9));
+        expect(await store.nearest('2026-01-01T00:00:02.999Z')).toBeNull();
+      } finally {
+        await store.close();
+      }
+    });
   });
 }
 

@@ -1,11 +1,11 @@
-import type { DataSource, Repository } from 'typeorm';
+import { LessThanOrEqual, type DataSource, type Repository } from 'typeorm';
 import { TwinSnapshotEntity, type TwinSnapshotRow } from './snapshot.entity';
 
 /** A twin snapshot as the rest of the code sees it: no ORM types. */
 export interface StoredSnapshot {
   /** Whose snapshot: the twin's consumer group and instance. */
   readonly owner: string;
-  /** Event time of the last event applied. */
+  /** The latest event time among the events the state holds (none later is in it). */
   readonly takenAt: string;
   /** Next offset to read per `stream/partition`: the state covers everything before. */
   readonly offsets: Readonly<Record<string, number>>;
@@ -18,6 +18,8 @@ export interface StoredSnapshot {
 export interface SnapshotStore {
   save(snapshot: StoredSnapshot): Promise<void>;
   latest(owner: string): Promise<StoredSnapshot | null>;
+  /** The newest snapshot of any owner whose state holds no event later than `time` (ISO-8601). */
+  nearest(time: string): Promise<StoredSnapshot | null>;
   close(): Promise<void>;
 }
 
@@ -54,19 +56,31 @@ export class SnapshotRepository implements SnapshotStore {
   }
 
   async latest(owner: string): Promise<StoredSnapshot | null> {
-    const row = await this.repo.findOne({ where: { owner }, order: { id: 'DESC' } });
-    if (!row) return null;
-    return {
-      owner: row.owner,
-      takenAt: row.takenAt,
-      offsets: JSON.parse(row.offsets) as Record<string, number>,
-      state: row.state,
-      stateHash: row.stateHash,
-      events: Number(row.events),
-    };
+    return toSnapshot(await this.repo.findOne({ where: { owner }, order: { id: 'DESC' } }));
+  }
+
+  async nearest(time: string): Promise<StoredSnapshot | null> {
+    return toSnapshot(
+      await this.repo.findOne({
+        where: { takenAt: LessThanOrEqual(time) },
+        order: { takenAt: 'DESC', id: 'DESC' },
+      }),
+    );
   }
 
   async close(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+function toSnapshot(row: TwinSnapshotRow | null): StoredSnapshot | null {
+  if (!row) return null;
+  return {
+    owner: row.owner,
+    takenAt: row.takenAt,
+    offsets: JSON.parse(row.offsets) as Record<string, number>,
+    state: row.state,
+    stateHash: row.stateHash,
+    events: Number(row.events),
+  };
 }

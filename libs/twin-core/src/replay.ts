@@ -15,9 +15,24 @@ export interface ReplayOptions {
   /** What if the twin had predicted with this interference model from `from` on. */
   readonly model?: LearnedModel;
   readonly config: TwinConfig;
+  /**
+   * The state to start from (a snapshot's, restored): `events` then hold only what it does not.
+   * It is folded into, so pass a state of your own. Default: the empty state.
+   */
+  readonly initial?: TwinState;
+  /** Where `initial` came from, recorded in the report. */
+  readonly snapshot?: ReplaySnapshotRef;
   /** Called every `progressEvery` events with how many were applied. */
   readonly onProgress?: (applied: number) => void;
   readonly progressEvery?: number;
+}
+
+export interface ReplaySnapshotRef {
+  readonly owner: string;
+  /** The latest event time the snapshot's state holds. */
+  readonly takenAt: string;
+  /** Events the snapshot's state had applied. */
+  readonly events: number;
 }
 
 export interface TimelinePoint {
@@ -51,7 +66,10 @@ export interface ReplayReport {
   readonly model: string;
   readonly whatIfPolicy: SchedulingPolicy | null;
   readonly whatIfModel: string | null;
+  /** Events folded silently before the window (after the snapshot, if any) and replayed in it. */
   readonly events: { readonly beforeWindow: number; readonly inWindow: number };
+  /** The snapshot the state was rebuilt from, or null when it was folded from the beginning. */
+  readonly snapshot: ReplaySnapshotRef | null;
   readonly alerts: readonly (AlertRaised | AlertResolved)[];
   readonly suggestions: readonly PlacementSuggested[];
   /** Alerts the what-if twin (`--policy` / `--model`) raised and resolved in the window; null without one. */
@@ -68,7 +86,7 @@ export interface ReplayReport {
  */
 export function replay(events: Iterable<TwinInput>, options: ReplayOptions): ReplayReport {
   const { from, to, config } = options;
-  const state = initialState(config.dedupeWindow);
+  const state = options.initial ?? initialState(config.dedupeWindow);
   let whatIf: TwinState | null = null;
   let before = 0;
   let inWindow = 0;
@@ -112,6 +130,7 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
     whatIfPolicy: options.policy ?? null,
     whatIfModel: options.model?.name ?? null,
     events: { beforeWindow: before, inWindow },
+    snapshot: options.snapshot ?? null,
     alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
     whatIfAlerts: whatIf ? whatIfAlerts.filter((a) => inCluster(a.data.gpuId)) : null,
     suggestions: outputs.filter(

@@ -5,11 +5,19 @@ import {
   embeddedLogFile,
   LogConfigSchema,
   loadConfig,
+  type LogConfig,
   openEventLog,
   type Decoded,
 } from '@vgpu-twin/service-kit';
-import { loadModel, TwinConfigSchema, twinConfigFrom } from '@vgpu-twin/twin';
-import { replay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
+import {
+  loadModel,
+  openSnapshotStore,
+  TwinConfigSchema,
+  twinConfigFrom,
+  type StoredSnapshot,
+  type TwinServiceConfig,
+} from '@vgpu-twin/twin';
+import { deserializeState, replay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +30,8 @@ export interface ReplayCommandOptions {
   readonly cluster?: string;
   readonly policy?: SchedulingPolicy;
   readonly model?: string;
+  /** Ignore snapshots: fold the whole log from its first event. */
+  readonly fromBeginning?: boolean;
 }
 
 const READ_CHUNK = 50_000;
@@ -31,6 +41,7 @@ async function readStream(
   log: EventLog,
   stream: StreamName,
   toMs: number,
+  startAt: Readonly<Record<string, number>>,
   progress: (n: number) => void,
 ): Promise<{ events: Decoded[]; bad: number }> {
   const ends = await log.endOffsets(stream);
@@ -43,7 +54,7 @@ async function readStream(
       stream === Streams.inventory
         ? end
         : Math.min(end, (stops.find((s) => s.partition === partition)?.offset ?? end) + READ_CHUNK);
-    for (let at = 0; at < stop;) {
+    for (let at = startAt[`${stream}/${partition}`] ?? 0; at < stop;) {
       const records = await log.read(stream, partition, at, Math.min(READ_CHUNK, stop - at));
       if (records.length === 0) break;
       const decoded = decodeRecords(records);
@@ -65,7 +76,8 @@ export async function runReplay(
   log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
 ): Promise<ReplayReport> {
   const logConfig = loadConfig(LogConfigSchema, env);
-  const twinConfig = twinConfigFrom(loadConfig(TwinConfigSchema, env));
+  const twinService = loadConfig(TwinConfigSchema, env);
+  const twinConfig = twinConfigFrom(twinService);
   const whatIfModel = options.model ? loadModel(options.model) : undefined;
   if (whatIfModel) log(`replay: what-if model ${whatIfModel.model.name} (${whatIfModel.file})`);
   if (logConfig.EVENT_LOG === 'embedded' && !existsSync(embeddedLogFile(logConfig))) {
@@ -77,8 +89,16 @@ export async function runReplay(
   try {
     const toMs = Date.parse(options.to);
     log(`replay: reading ${logConfig.EVENT_LOG} log up to ${options.to}…`);
-    const inventory = await readStream(eventLog, Streams.inventory, toMs, () => undefined);
-    const telemetry = await readStream(eventLog, Streams.telemetry, toMs, (n) => {
+    const snapshot = options.fromBeginning
+      ? null
+      : await nearestSnapshot(twinService, logConfig, options.from);
+    if (snapshot)
+      log(
+        `replay: starting from ${snapshot.owner}'s snapshot at ${snapshot.takenAt} (${snapshot.events} events in it)`,
+      );
+    const startAt = snapshot?.offsets ?? {};
+    const inventory = await readStream(eventLog, Streams.inventory, toMs, startAt, () => undefined);
+    const telemetry = await readStream(eventLog, Streams.telemetry, toMs, startAt, (n) => {
       if (n % (READ_CHUNK * 4) === 0) log(`replay: read ${n} telemetry events`);
     });
     if (inventory.bad + telemetry.bad > 0)
@@ -105,12 +125,39 @@ export async function runReplay(
         ...(options.cluster ? { cluster: options.cluster } : {}),
         ...(options.policy ? { policy: options.policy } : {}),
         ...(whatIfModel ? { model: whatIfModel.model } : {}),
+        ...(snapshot
+          ? {
+              initial: deserializeState(snapshot.state),
+              snapshot: { owner: snapshot.owner, takenAt: snapshot.takenAt, events: snapshot.events },
+            }
+          : {}),
         onProgress: (n) =>
           log(`replay: ${n}/${total} events (${Math.round((100 * n) / Math.max(1, total))}%)`),
       },
     );
   } finally {
     await eventLog.close();
+  }
+}
+
+/**
+ * The newest snapshot whose state holds nothing later than `from`, from the twin's configured
+ * store, read-only: a SQLite store that does not exist is not created. Any twin instance's
+ * snapshot will do — the state covers the records before its offsets, and the replay reads each
+ * partition on from there (from 0 where it has none).
+ */
+async function nearestSnapshot(
+  twin: TwinServiceConfig,
+  logConfig: LogConfig,
+  from: string,
+): Promise<StoredSnapshot | null> {
+  if (twin.TWIN_SNAPSHOT_STORE === 'sqlite' && !existsSync(join(logConfig.VGPU_TWIN_DATA_DIR, 'twin.sqlite')))
+    return null;
+  const store = await openSnapshotStore(twin, logConfig.VGPU_TWIN_DATA_DIR);
+  try {
+    return (await store?.nearest(from)) ?? null;
+  } finally {
+    await store?.close();
   }
 }
 
@@ -152,6 +199,10 @@ export function registerReplayCommand(program: Command): void {
     .requiredOption('--out <dir>', 'folder for report.json and report.html (created if missing)')
     .option('--cluster <id>', 'report only the GPUs of this cluster')
     .option(
+      '--from-beginning',
+      "ignore the twin's snapshots and rebuild the state at --from from the first event of the log",
+    )
+    .option(
       '--policy <policy>',
       `what if every GPU had run this scheduling policy from --from on (${SchedulingPolicy.options.join(', ')})`,
       (v: string) => {
@@ -170,7 +221,9 @@ export function registerReplayCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nThe log is the configured one: the embedded log under VGPU_TWIN_DATA_DIR (default ./.vgpu-twin), or Kafka\n' +
-        'with EVENT_LOG=kafka and KAFKA_BROKERS. The same window replayed twice gives a byte-identical report.json.\n' +
+        'with EVENT_LOG=kafka and KAFKA_BROKERS. The state at --from is rebuilt from the nearest snapshot of the twin\n' +
+        '(TWIN_SNAPSHOT_STORE: SQLite under VGPU_TWIN_DATA_DIR, or PostgreSQL at DATABASE_URL) and the events after it.\n' +
+        'The same window replayed twice gives a byte-identical report.json.\n' +
         'Progress goes to stderr; a one-line JSON summary to stdout.',
     )
     .action(async (opts: ReplayCommandOptions) => {
