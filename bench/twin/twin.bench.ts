@@ -1,66 +1,11 @@
 // bench/twin: twin-core apply + drift on one core, and the state's memory at 10k and 100k VMs.
 // Run: SWC_NODE_PROJECT=tsconfig.json node --expose-gc -r @swc-node/register bench/twin/twin.bench.ts
-import { fixtures, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
-import { mulberry32 } from '@vgpu-twin/scheduler';
 import { defaultTwinConfig, initialState, step, type TwinState } from '@vgpu-twin/twin-core';
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { inventory, samples } from './workload';
 
 const config = defaultTwinConfig;
-const VMS_PER_GPU = 4;
-
-function inventory(vms: number): InventoryEvent[] {
-  const out: InventoryEvent[] = [
-    fixtures['host.registered'],
-    {
-      ...fixtures['workload.profiled'],
-      id: 'wl',
-      data: { ...fixtures['workload.profiled'].data, workload: 'w', soloProgressRate: 10 },
-    },
-  ];
-  for (let g = 0; g < vms / VMS_PER_GPU; g++) {
-    out.push({
-      ...fixtures['gpu.registered'],
-      id: `g${g}`,
-      data: { ...fixtures['gpu.registered'].data, gpuId: `gpu-${g}` },
-    });
-    for (let v = 0; v < VMS_PER_GPU; v++) {
-      const vmId = `vm-${g * VMS_PER_GPU + v}`;
-      out.push({
-        ...fixtures['vm.placed'],
-        id: `p-${vmId}`,
-        data: { vmId, gpuId: `gpu-${g}`, profile: '4Q', framebufferMib: 4096, workload: 'w' },
-      });
-    }
-  }
-  return out;
-}
-
-/** 1 Hz samples for every VM, with seeded noise on the progress rate and utilisation. */
-function samples(vms: number, seconds: number, seed: number): VmSample[] {
-  const rng = mulberry32(seed);
-  const out: VmSample[] = [];
-  const t0 = Date.UTC(2026, 0, 1);
-  for (let s = 0; s < seconds; s++) {
-    const ts = new Date(t0 + s * 1000).toISOString();
-    for (let v = 0; v < vms; v++) {
-      out.push({
-        ...fixtures['telemetry.vm_sample'],
-        id: `s-${v}-${s}`,
-        ts,
-        data: {
-          ...fixtures['telemetry.vm_sample'].data,
-          vmId: `vm-${v}`,
-          gpuId: `gpu-${Math.floor(v / VMS_PER_GPU)}`,
-          gpuUtilPct: 20 + rng() * 4,
-          fbUsedMib: 3000,
-          progressRate: 10 * (0.95 + rng() * 0.1),
-        },
-      });
-    }
-  }
-  return out;
-}
-
 function build(vms: number): TwinState {
   const state = initialState(config.dedupeWindow);
   for (const e of inventory(vms)) step(state, e, config);
@@ -95,26 +40,39 @@ function throughput(): void {
   );
 }
 
+/** Heap held by the state (after GC) and the process's resident set, in a fresh child process per size. */
 function memory(vms: number): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   const state = build(vms);
   // fill every VM's windows: 10 samples each
   for (const e of samples(vms, 10, 3)) step(state, e, config);
   gc();
-  const used = process.memoryUsage().heapUsed - before;
+  const after = process.memoryUsage();
+  const used = after.heapUsed - before.heapUsed;
   console.log(
-    `| ${vms.toLocaleString('en')} VMs | ${(used / 2 ** 20).toFixed(1)} MiB | ${(used / vms).toFixed(0)} B | ${state.vms.size === vms ? 'ok' : 'MISMATCH'} |`,
+    `| ${vms.toLocaleString('en')} VMs | ${(used / 2 ** 20).toFixed(1)} MiB | ${(used / vms).toFixed(0)} B | ${(after.rss / 2 ** 20).toFixed(0)} MiB (${((after.rss - before.rss) / 2 ** 20).toFixed(0)} MiB more than before the state) | ${state.vms.size === vms ? 'ok' : 'MISMATCH'} |`,
   );
 }
 
+const only = process.argv[2];
+if (only === 'memory') {
+  memory(Number(process.argv[3]));
+  process.exit(0);
+}
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, Node ${process.version}\n`);
 console.log(
   '| what | twin (median of 5) | baseline: Map.set per event (median of 5) | ratio |\n| --- | ---: | ---: | ---: |',
 );
 throughput();
-console.log('\n| VMs | heap used by the twin state | per VM | check |\n| ---: | ---: | ---: | --- |');
-memory(10_000);
-memory(100_000);
+console.log(
+  '\n| VMs | heap used by the twin state | per VM | resident set of the process | check |\n| ---: | ---: | ---: | ---: | --- |',
+);
+for (const vms of [10_000, 100_000]) {
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, 'memory', String(vms)], {
+    encoding: 'utf8',
+  });
+  process.stdout.write(child.stdout || child.stderr);
+}

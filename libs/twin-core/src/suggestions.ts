@@ -9,8 +9,14 @@ import {
 import { gpuShares, slowdownFromShare } from './share-model';
 import type { TwinConfig, TwinState, VmState } from './state';
 
-/** Demand (% of the GPU) rides in the view's workload name, so placement's memo keys on it too. */
-const demandOf = (v: VmView) => Number(v.workload.slice(v.workload.lastIndexOf('@') + 1)) / 100;
+/**
+ * Demand rides in the view's workload name — `resnet50-train at 92% GPU` — so placement's memo
+ * (keyed by workload) keys on it too, and a suggestion's reason reads well.
+ */
+const DEMAND_SUFFIX = / at (\d+)% GPU$/;
+const nameWithDemand = (workload: string, demand: number) =>
+  `${workload} at ${Math.round(demand * 100)}% GPU`;
+const demandOf = (v: VmView) => Number(DEMAND_SUFFIX.exec(v.workload)?.[1] ?? 100) / 100;
 
 /** The twin's own share arithmetic, so a suggestion's numbers agree with its predictions. */
 const shareModel: SlowdownModel = (vm, coRunners, gpu) => {
@@ -43,7 +49,7 @@ export function suggestFor(
       gpuId: vm.gpuId,
       profile: vm.profile,
       framebufferMib: vm.framebufferMib,
-      workload: `${vm.workload}@${Math.round(demand(vm) * 100)}`,
+      workload: nameWithDemand(vm.workload, demand(vm)),
     });
   }
   const cluster: ClusterView = { hosts: state.hosts, gpus: state.gpus, vms };
