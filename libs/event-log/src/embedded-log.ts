@@ -12,6 +12,8 @@ import {
   type EventLog,
   type LogRecord,
   type PartitionOffset,
+  type PartitionRange,
+  type RangeReader,
   type StreamSpec,
 } from './port';
 
@@ -162,6 +164,23 @@ export class EmbeddedEventLog implements EventLog {
       timestamp: r.ts,
       value: r.value,
     }));
+  }
+
+  async openReader(stream: string, ranges: readonly PartitionRange[], chunk = 10_000): Promise<RangeReader> {
+    this.assertOpen();
+    this.partitions(stream);
+    const at = new Map(ranges.map((r) => [r.partition, r]));
+    return {
+      next: async (partition) => {
+        const r = at.get(partition);
+        if (!r || r.from >= r.to) return [];
+        const records = await this.read(stream, partition, r.from, Math.min(chunk, r.to - r.from));
+        // an offset past the end of the partition ends its range
+        at.set(partition, { ...r, from: records.length ? records[records.length - 1]!.offset + 1 : r.to });
+        return records;
+      },
+      close: async () => undefined,
+    };
   }
 
   private endOffsetsSync(stream: string): PartitionOffset[] {

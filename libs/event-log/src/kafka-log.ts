@@ -20,6 +20,8 @@ import {
   type EventLog,
   type LogRecord,
   type PartitionOffset,
+  type PartitionRange,
+  type RangeReader,
   type StreamSpec,
 } from './port';
 
@@ -245,6 +247,85 @@ export class KafkaEventLog implements EventLog {
       await (await this.getAdmin()).deleteGroups([groupId]).catch(() => undefined);
     }
     return out;
+  }
+
+  /**
+   * One throwaway consumer reads every range; each partition's records queue up until `next`
+   * takes them, and a partition whose queue holds `chunk` records or more is paused until it is
+   * drained, so memory stays bounded while the reader merges partitions at its own pace.
+   */
+  async openReader(stream: string, ranges: readonly PartitionRange[], chunk = 10_000): Promise<RangeReader> {
+    const live = ranges.filter((r) => r.from < r.to);
+    const queues = new Map(
+      live.map((r) => [r.partition, { range: r, records: [] as LogRecord[], done: false }]),
+    );
+    const waiting = new Map<number, () => void>();
+    let failure: unknown = null;
+    const wake = (partition: number) => {
+      waiting.get(partition)?.();
+      waiting.delete(partition);
+    };
+    if (live.length === 0) return { next: async () => [], close: async () => undefined };
+    const groupId = `${this.options.clientId}-reader-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const paused = new Set<number>();
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: stream, fromBeginning: true });
+    } catch (e) {
+      await consumer.disconnect().catch(() => undefined);
+      throw unavailable(e);
+    }
+    let sought = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (sought) return;
+      sought = true;
+      for (const r of live) consumer.seek({ topic: stream, partition: r.partition, offset: String(r.from) });
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      failure = unavailable(e.payload.error);
+      for (const p of queues.keys()) wake(p);
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const q = queues.get(batch.partition);
+        if (!q || q.done) return;
+        for (const m of batch.messages) {
+          const o = Number(m.offset);
+          if (o < q.range.from) continue;
+          if (o < q.range.to) q.records.push(toRecord(stream, batch.partition, m));
+          if (o >= q.range.to - 1) {
+            q.done = true;
+            break;
+          }
+        }
+        if (q.done || q.records.length >= chunk) {
+          paused.add(batch.partition);
+          consumer.pause([{ topic: stream, partitions: [batch.partition] }]);
+        }
+        wake(batch.partition);
+      },
+    });
+    return {
+      next: async (partition) => {
+        const q = queues.get(partition);
+        if (!q) return [];
+        while (q.records.length === 0 && !q.done) {
+          if (failure) throw failure;
+          await new Promise<void>((resolve) => waiting.set(partition, resolve));
+        }
+        if (failure) throw failure;
+        const out = q.records.splice(0, q.records.length);
+        if (!q.done && paused.delete(partition))
+          consumer.resume([{ topic: stream, partitions: [partition] }]);
+        return out;
+      },
+      close: async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await (await this.getAdmin()).deleteGroups([groupId]).catch(() => undefined);
+      },
+    };
   }
 
   async endOffsets(stream: string): Promise<readonly PartitionOffset[]> {

@@ -81,6 +81,23 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** Offsets [from, to) of one partition. */
+export interface PartitionRange {
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Pulls records of several partitions of one stream, each partition at its own pace, so a reader
+ * can merge them in bounded memory (a replay of a day of telemetry does not fit in memory at once).
+ */
+export interface RangeReader {
+  /** The next records of `partition` within its range, in offset order; empty once it is done. */
+  next(partition: number): Promise<readonly LogRecord[]>;
+  close(): Promise<void>;
+}
+
 export interface EventLog {
   /** Creates the streams that are missing. Existing streams keep their partition count. */
   ensureStreams(specs: readonly StreamSpec[]): Promise<void>;
@@ -88,6 +105,8 @@ export interface EventLog {
   append(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]>;
   /** Reads up to `limit` records of one partition starting at `offset`. */
   read(stream: string, partition: number, offset: number, limit: number): Promise<readonly LogRecord[]>;
+  /** Reads the given ranges of a stream's partitions; about `chunk` records per `next` call. */
+  openReader(stream: string, ranges: readonly PartitionRange[], chunk?: number): Promise<RangeReader>;
   /** The next offset to be written, per partition. */
   endOffsets(stream: string): Promise<readonly PartitionOffset[]>;
   /** The first offset whose timestamp is ≥ `timestamp`, per partition (end offset when none). */

@@ -14,6 +14,10 @@ export function prefixed(log: EventLog, prefix: string): EventLog {
     append: (stream: string, records: readonly AppendRecord[]) => log.append(s(stream), records),
     read: async (stream, partition, offset, limit) =>
       (await log.read(s(stream), partition, offset, limit)).map(unprefix),
+    openReader: async (stream, ranges, chunk) => {
+      const reader = await log.openReader(s(stream), ranges, chunk);
+      return { next: async (p) => (await reader.next(p)).map(unprefix), close: () => reader.close() };
+    },
     endOffsets: (stream) => log.endOffsets(s(stream)),
     offsetsForTimestamp: (stream, timestamp) => log.offsetsForTimestamp(s(stream), timestamp),
     committedOffsets: (group, stream) => log.committedOffsets(s(group), s(stream)),

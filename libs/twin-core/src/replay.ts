@@ -80,30 +80,80 @@ export interface ReplayReport {
 
 /**
  * Re-runs the twin over a window of recorded events, in isolation from any live twin. `events`
- * must be in a deterministic order (the caller sorts by event time, then stream, partition,
- * offset): the same events give a byte-identical report. Events before `from` rebuild the state
- * silently; events after `to` are ignored.
+ * must be in a deterministic order (the caller merges the log's partitions by event time, then
+ * stream, partition, offset): the same events give a byte-identical report. Events before `from`
+ * rebuild the state silently; events after `to` are ignored.
  */
 export function replay(events: Iterable<TwinInput>, options: ReplayOptions): ReplayReport {
+  const run = startReplay(options);
+  for (const event of events) run.apply(event);
+  return run.finish();
+}
+
+/** A replay fed one event at a time (a merge of log partitions streams into it in bounded memory). */
+export interface ReplayRun {
+  apply(event: TwinInput): void;
+  finish(): ReplayReport;
+}
+
+/** Per GPU, what its VMs' predicted and observed slowdowns did in the window, in compact columns. */
+class Timelines {
+  private readonly byGpu = new Map<
+    string,
+    { vms: string[]; ms: number[]; vm: number[]; predicted: number[]; observed: number[] }
+  >();
+
+  record(o: TwinOutput): void {
+    if (o.type !== 'twin.prediction' && o.type !== 'twin.observation') return;
+    let t = this.byGpu.get(o.data.gpuId);
+    if (!t) this.byGpu.set(o.data.gpuId, (t = { vms: [], ms: [], vm: [], predicted: [], observed: [] }));
+    let i = t.vms.indexOf(o.data.vmId);
+    if (i < 0) i = t.vms.push(o.data.vmId) - 1;
+    t.ms.push(Date.parse(o.ts));
+    t.vm.push(i);
+    t.predicted.push(o.type === 'twin.prediction' ? o.data.predictedSlowdown : Number.NaN);
+    t.observed.push(o.type === 'twin.observation' ? (o.data.observedSlowdown ?? Number.NaN) : Number.NaN);
+  }
+
+  of(gpuId: string): TimelinePoint[] {
+    const t = this.byGpu.get(gpuId);
+    if (!t) return [];
+    const value = (x: number) => (Number.isNaN(x) ? null : x);
+    return t.ms.map((ms, k) => ({
+      ts: new Date(ms).toISOString(),
+      vmId: t.vms[t.vm[k]!]!,
+      predicted: value(t.predicted[k]!),
+      observed: value(t.observed[k]!),
+    }));
+  }
+}
+
+export function startReplay(options: ReplayOptions): ReplayRun {
   const { from, to, config } = options;
   const state = options.initial ?? initialState(config.dedupeWindow);
   let whatIf: TwinState | null = null;
   let before = 0;
   let inWindow = 0;
-  const outputs: TwinOutput[] = [];
+  const alerts: (AlertRaised | AlertResolved)[] = [];
+  const suggestions: PlacementSuggested[] = [];
+  const timelines = new Timelines();
   const whatIfLast = new Map<string, number>();
   const whatIfAlerts: (AlertRaised | AlertResolved)[] = [];
   const whatIfConfig: TwinConfig = options.model ? { ...config, model: options.model } : config;
   const wantWhatIf = options.policy !== undefined || options.model !== undefined;
   const every = options.progressEvery ?? 100_000;
-  for (const event of events) {
-    if (event.ts > to) break;
+  const apply = (event: TwinInput): void => {
+    if (event.ts > to) return;
     if (event.ts < from) {
       step(state, event, config);
       before++;
     } else {
       if (wantWhatIf && !whatIf) whatIf = forkWhatIf(state, options.policy, from, whatIfConfig);
-      outputs.push(...step(state, event, config));
+      for (const o of step(state, event, config)) {
+        if (o.type === 'alert.raised' || o.type === 'alert.resolved') alerts.push(o);
+        else if (o.type === 'placement.suggested') suggestions.push(o);
+        else timelines.record(o);
+      }
       if (whatIf)
         for (const o of step(whatIf, withPolicy(event, options.policy), whatIfConfig)) {
           recordPrediction(o, whatIfLast);
@@ -112,32 +162,31 @@ export function replay(events: Iterable<TwinInput>, options: ReplayOptions): Rep
       inWindow++;
     }
     if ((before + inWindow) % every === 0) options.onProgress?.(before + inWindow);
-  }
-  if (whatIf)
-    for (const [vmId, vm] of whatIf.vms)
-      if (vm.predictedSlowdown !== null) whatIfLast.set(vmId, vm.predictedSlowdown);
-
-  const alerts = outputs.filter(
-    (o): o is AlertRaised | AlertResolved => o.type === 'alert.raised' || o.type === 'alert.resolved',
-  );
-  const inCluster = (gpuId: string) => !options.cluster || clusterOf(state, gpuId) === options.cluster;
-  const affected = [...new Set(alerts.map((a) => a.data.gpuId))].filter(inCluster).sort();
-  const gpus = affected.map((gpuId) => gpuReport(state, gpuId, outputs, whatIf ? whatIfLast : null));
-  return {
-    window: { from, to },
-    cluster: options.cluster ?? null,
-    model: config.model?.name ?? SHARE_MODEL,
-    whatIfPolicy: options.policy ?? null,
-    whatIfModel: options.model?.name ?? null,
-    events: { beforeWindow: before, inWindow },
-    snapshot: options.snapshot ?? null,
-    alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
-    whatIfAlerts: whatIf ? whatIfAlerts.filter((a) => inCluster(a.data.gpuId)) : null,
-    suggestions: outputs.filter(
-      (o): o is PlacementSuggested => o.type === 'placement.suggested' && inCluster(o.data.fromGpuId),
-    ),
-    gpus,
   };
+  const finish = (): ReplayReport => {
+    if (whatIf)
+      for (const [vmId, vm] of whatIf.vms)
+        if (vm.predictedSlowdown !== null) whatIfLast.set(vmId, vm.predictedSlowdown);
+    const inCluster = (gpuId: string) => !options.cluster || clusterOf(state, gpuId) === options.cluster;
+    const affected = [...new Set(alerts.map((a) => a.data.gpuId))].filter(inCluster).sort();
+    const gpus = affected.map((gpuId) =>
+      gpuReport(state, gpuId, timelines.of(gpuId), whatIf ? whatIfLast : null),
+    );
+    return {
+      window: { from, to },
+      cluster: options.cluster ?? null,
+      model: config.model?.name ?? SHARE_MODEL,
+      whatIfPolicy: options.policy ?? null,
+      whatIfModel: options.model?.name ?? null,
+      events: { beforeWindow: before, inWindow },
+      snapshot: options.snapshot ?? null,
+      alerts: alerts.filter((a) => inCluster(a.data.gpuId)),
+      whatIfAlerts: whatIf ? whatIfAlerts.filter((a) => inCluster(a.data.gpuId)) : null,
+      suggestions: suggestions.filter((o) => inCluster(o.data.fromGpuId)),
+      gpus,
+    };
+  };
+  return { apply, finish };
 }
 
 function clusterOf(state: TwinState, gpuId: string): string | null {
@@ -187,18 +236,10 @@ function recordPrediction(o: TwinOutput, last: Map<string, number>): void {
 function gpuReport(
   state: TwinState,
   gpuId: string,
-  outputs: readonly TwinOutput[],
+  timeline: TimelinePoint[],
   whatIfLast: Map<string, number> | null,
 ): GpuReport {
   const gpu = state.gpus.get(gpuId);
-  const timeline: TimelinePoint[] = [];
-  for (const o of outputs) {
-    if (o.type === 'twin.prediction' && o.data.gpuId === gpuId) {
-      timeline.push({ ts: o.ts, vmId: o.data.vmId, predicted: o.data.predictedSlowdown, observed: null });
-    } else if (o.type === 'twin.observation' && o.data.gpuId === gpuId) {
-      timeline.push({ ts: o.ts, vmId: o.data.vmId, predicted: null, observed: o.data.observedSlowdown });
-    }
-  }
   const vms = (gpu?.vms ?? []).map((vmId) => {
     const vm = state.vms.get(vmId)!;
     return { vmId, workload: vm.workload, profile: vm.profile };

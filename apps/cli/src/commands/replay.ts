@@ -1,5 +1,5 @@
 import { Streams, SchedulingPolicy, type StreamName } from '@vgpu-twin/contracts';
-import type { EventLog } from '@vgpu-twin/event-log';
+import type { EventLog, PartitionRange, RangeReader } from '@vgpu-twin/event-log';
 import {
   decodeRecords,
   embeddedLogFile,
@@ -17,7 +17,7 @@ import {
   type StoredSnapshot,
   type TwinServiceConfig,
 } from '@vgpu-twin/twin';
-import { deserializeState, replay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
+import { deserializeState, startReplay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,40 +34,108 @@ export interface ReplayCommandOptions {
   readonly fromBeginning?: boolean;
 }
 
-const READ_CHUNK = 50_000;
+/** Records pulled from one partition at a time: bounds memory whatever the window's size. */
+const READ_CHUNK = 10_000;
+/** Telemetry read past the first record later than --to: event time is not monotonic in a partition. */
+const LATE_SLACK = 50_000;
 
-/** Every record of a stream with an event time up to `toMs`, decoded; undecodable ones are counted. */
-async function readStream(
+const rank = (stream: string) => (stream === Streams.inventory ? 0 : 1);
+
+interface Cursor {
+  readonly partition: number;
+  readonly rank: number;
+  readonly reader: RangeReader;
+  buffer: readonly Decoded[];
+  at: number;
+  done: boolean;
+}
+
+/** Which records of each partition the replay needs: from the snapshot's offsets up to --to (+ slack). */
+async function rangesOf(
   log: EventLog,
   stream: StreamName,
   toMs: number,
   startAt: Readonly<Record<string, number>>,
-  progress: (n: number) => void,
-): Promise<{ events: Decoded[]; bad: number }> {
+): Promise<PartitionRange[]> {
   const ends = await log.endOffsets(stream);
   const stops = await log.offsetsForTimestamp(stream, toMs + 1);
-  const events: Decoded[] = [];
-  let bad = 0;
-  for (const { partition, offset: end } of ends) {
-    // Event time is not monotonic within a partition: read to the end when the stream is small (inventory).
-    const stop =
+  return ends.map(({ partition, offset: end }) => ({
+    partition,
+    from: startAt[`${stream}/${partition}`] ?? 0,
+    // the inventory is small: read it whole
+    to:
       stream === Streams.inventory
         ? end
-        : Math.min(end, (stops.find((s) => s.partition === partition)?.offset ?? end) + READ_CHUNK);
-    for (let at = startAt[`${stream}/${partition}`] ?? 0; at < stop;) {
-      const records = await log.read(stream, partition, at, Math.min(READ_CHUNK, stop - at));
-      if (records.length === 0) break;
-      const decoded = decodeRecords(records);
-      events.push(...decoded.events);
-      bad += decoded.bad.length;
-      at = records[records.length - 1]!.offset + 1;
-      progress(events.length);
-    }
-  }
-  return { events, bad };
+        : Math.min(end, (stops.find((s) => s.partition === partition)?.offset ?? end) + LATE_SLACK),
+  }));
 }
 
-const rank = (stream: string) => (stream === Streams.inventory ? 0 : 1);
+/**
+ * Feeds every event of the inventory and telemetry streams up to `toMs` into `apply`, merged
+ * across partitions by (event time, stream, partition, offset) — an order that depends only on
+ * the log's contents — holding at most a chunk per partition in memory. Undecodable records are
+ * counted and skipped.
+ */
+async function mergeLog(
+  log: EventLog,
+  toMs: number,
+  startAt: Readonly<Record<string, number>>,
+  apply: (event: TwinInput) => void,
+  progress: (read: number, total: number) => void,
+): Promise<{ bad: number }> {
+  const cursors: Cursor[] = [];
+  const readers: RangeReader[] = [];
+  let total = 0;
+  let bad = 0;
+  let read = 0;
+  const fill = async (c: Cursor): Promise<void> => {
+    while (c.at >= c.buffer.length && !c.done) {
+      const records = await c.reader.next(c.partition);
+      if (records.length === 0) {
+        c.done = true;
+        break;
+      }
+      read += records.length;
+      const decoded = decodeRecords(records);
+      bad += decoded.bad.length;
+      c.buffer = decoded.events;
+      c.at = 0;
+      progress(read, total);
+    }
+  };
+  const before = (a: Cursor, b: Cursor): boolean => {
+    const x = a.buffer[a.at]!;
+    const y = b.buffer[b.at]!;
+    if (x.event.ts !== y.event.ts) return x.event.ts < y.event.ts;
+    if (a.rank !== b.rank) return a.rank < b.rank;
+    if (a.partition !== b.partition) return a.partition < b.partition;
+    return x.record.offset < y.record.offset;
+  };
+  try {
+    for (const stream of [Streams.inventory, Streams.telemetry] as const) {
+      const ranges = (await rangesOf(log, stream, toMs, startAt)).filter((r) => r.from < r.to);
+      total += ranges.reduce((n, r) => n + r.to - r.from, 0);
+      const reader = await log.openReader(stream, ranges, READ_CHUNK);
+      readers.push(reader);
+      for (const r of ranges)
+        cursors.push({ partition: r.partition, rank: rank(stream), reader, buffer: [], at: 0, done: false });
+    }
+    for (const c of cursors) await fill(c);
+    let live = cursors.filter((c) => c.at < c.buffer.length);
+    while (live.length > 0) {
+      let next = live[0]!;
+      for (let i = 1; i < live.length; i++) if (before(live[i]!, next)) next = live[i]!;
+      apply(next.buffer[next.at]!.event as TwinInput);
+      if (++next.at >= next.buffer.length) {
+        await fill(next);
+        if (next.at >= next.buffer.length) live = live.filter((c) => c !== next);
+      }
+    }
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+  return { bad };
+}
 
 /** Reads the window's events from the configured log and re-runs the twin over them. */
 export async function runReplay(
@@ -87,8 +155,6 @@ export async function runReplay(
   }
   const eventLog = await openEventLog(logConfig);
   try {
-    const toMs = Date.parse(options.to);
-    log(`replay: reading ${logConfig.EVENT_LOG} log up to ${options.to}…`);
     const snapshot = options.fromBeginning
       ? null
       : await nearestSnapshot(twinService, logConfig, options.from);
@@ -96,45 +162,37 @@ export async function runReplay(
       log(
         `replay: starting from ${snapshot.owner}'s snapshot at ${snapshot.takenAt} (${snapshot.events} events in it)`,
       );
-    const startAt = snapshot?.offsets ?? {};
-    const inventory = await readStream(eventLog, Streams.inventory, toMs, startAt, () => undefined);
-    const telemetry = await readStream(eventLog, Streams.telemetry, toMs, startAt, (n) => {
-      if (n % (READ_CHUNK * 4) === 0) log(`replay: read ${n} telemetry events`);
+    log(`replay: reading the ${logConfig.EVENT_LOG} log up to ${options.to} and re-running the twin…`);
+    const run = startReplay({
+      from: options.from,
+      to: options.to,
+      config: twinConfig,
+      ...(options.cluster ? { cluster: options.cluster } : {}),
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(whatIfModel ? { model: whatIfModel.model } : {}),
+      ...(snapshot
+        ? {
+            initial: deserializeState(snapshot.state),
+            snapshot: { owner: snapshot.owner, takenAt: snapshot.takenAt, events: snapshot.events },
+          }
+        : {}),
     });
-    if (inventory.bad + telemetry.bad > 0)
-      log(
-        `replay: skipped ${inventory.bad + telemetry.bad} undecodable records (see the dead-letter stream)`,
-      );
-    const all = [...inventory.events, ...telemetry.events];
-    // A total order that does not depend on how the log was read: event time, then stream, partition, offset.
-    all.sort(
-      (a, b) =>
-        (a.event.ts < b.event.ts ? -1 : a.event.ts > b.event.ts ? 1 : 0) ||
-        rank(a.record.stream) - rank(b.record.stream) ||
-        a.record.partition - b.record.partition ||
-        a.record.offset - b.record.offset,
-    );
-    const total = all.length;
-    log(`replay: ${total} events; re-running the twin`);
-    return replay(
-      all.map((d) => d.event as TwinInput),
-      {
-        from: options.from,
-        to: options.to,
-        config: twinConfig,
-        ...(options.cluster ? { cluster: options.cluster } : {}),
-        ...(options.policy ? { policy: options.policy } : {}),
-        ...(whatIfModel ? { model: whatIfModel.model } : {}),
-        ...(snapshot
-          ? {
-              initial: deserializeState(snapshot.state),
-              snapshot: { owner: snapshot.owner, takenAt: snapshot.takenAt, events: snapshot.events },
-            }
-          : {}),
-        onProgress: (n) =>
-          log(`replay: ${n}/${total} events (${Math.round((100 * n) / Math.max(1, total))}%)`),
+    let shown = -5;
+    const { bad } = await mergeLog(
+      eventLog,
+      Date.parse(options.to),
+      snapshot?.offsets ?? {},
+      run.apply,
+      (n, total) => {
+        const pct = Math.floor((100 * n) / Math.max(1, total));
+        if (pct >= shown + 5) {
+          shown = pct;
+          log(`replay: ${n}/${total} records read (${pct}%)`);
+        }
       },
     );
+    if (bad > 0) log(`replay: skipped ${bad} undecodable records (see the dead-letter stream)`);
+    return run.finish();
   } finally {
     await eventLog.close();
   }

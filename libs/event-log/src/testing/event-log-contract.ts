@@ -62,6 +62,44 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       expect((await h.log.read(stream, 0, 2, 1)).map((r) => r.offset)).toEqual([2]);
     });
 
+    it('reads ranges of several partitions, each at its own pace, in bounded chunks', async () => {
+      const stream = unique('ranges');
+      await h.log.ensureStreams([{ name: stream, partitions: 3 }]);
+      const records = Array.from({ length: 90 }, (_, i) => rec(`k${i % 9}`, i));
+      await h.log.append(stream, records);
+      const ends = await h.log.endOffsets(stream);
+      // partition 1 from offset 2, the others whole; partition 2 pulled only after the others are done
+      const ranges = ends.map((e) => ({
+        partition: e.partition,
+        from: e.partition === 1 ? 2 : 0,
+        to: e.offset,
+      }));
+      const reader = await h.log.openReader(stream, ranges, 7);
+      const got = new Map<number, number[]>();
+      try {
+        for (const partition of [0, 1, 0, 1, 0, 1]) {
+          const batch = await reader.next(partition);
+          got.set(partition, [...(got.get(partition) ?? []), ...batch.map((r) => r.offset)]);
+        }
+        for (const partition of [0, 1, 2]) {
+          for (
+            let batch = await reader.next(partition);
+            batch.length > 0;
+            batch = await reader.next(partition)
+          )
+            got.set(partition, [...(got.get(partition) ?? []), ...batch.map((r) => r.offset)]);
+        }
+      } finally {
+        await reader.close();
+      }
+      for (const e of ends) {
+        const from = e.partition === 1 ? 2 : 0;
+        expect(got.get(e.partition) ?? []).toEqual(
+          Array.from({ length: e.offset - from }, (_, i) => from + i),
+        );
+      }
+    });
+
     it('keeps a key on one partition and in order, and spreads keys over partitions', async () => {
       const stream = unique('keyed');
       await h.log.ensureStreams([{ name: stream, partitions: 4 }]);
