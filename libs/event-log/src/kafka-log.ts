@@ -260,7 +260,7 @@ export class KafkaEventLog implements EventLog {
       live.map((r) => [r.partition, { range: r, records: [] as LogRecord[], done: false }]),
     );
     const waiting = new Map<number, () => void>();
-    let failure: unknown = null;
+    let failure: Error | null = null;
     const wake = (partition: number) => {
       waiting.get(partition)?.();
       waiting.delete(partition);

@@ -182,7 +182,7 @@ export async function runReplay(
       eventLog,
       Date.parse(options.to),
       snapshot?.offsets ?? {},
-      run.apply,
+      (event) => run.apply(event),
       (n, total) => {
         const pct = Math.floor((100 * n) / Math.max(1, total));
         if (pct >= shown + 5) {
