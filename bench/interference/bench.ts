@@ -34,7 +34,7 @@ const tick = (m: string) => {
 };
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const out: string[] = [];
-// `--only tables,speed,training` reruns some sections and splices them into the existing RESULTS.md
+// `--only tables,speed,training` reruns some sections; each run splices its sections into bench/RESULTS.md
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : undefined;
 const want = (section: string) => !only || only.has(section);
@@ -261,8 +261,9 @@ if (want('training')) {
   );
 }
 
-const file = join(__dirname, 'RESULTS.md');
-let text = only && existsSync(file) ? readFileSync(file, 'utf8') : '';
+// bench/RESULTS.md holds every benchmark's results: splice our sections in, leave the others be.
+const file = join(__dirname, '..', 'RESULTS.md');
+let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
 for (const [name, lines] of sections) {
   if (!want(name)) continue;
   const block = `<!-- section:${name} -->\n${lines.join('\n')}\n<!-- /section:${name} -->`;
