@@ -31,12 +31,12 @@ export function inventory(vms: number): InventoryEvent[] {
   return out;
 }
 
-/** 1 Hz samples for every VM, with seeded noise on the progress rate and utilisation. */
-export function samples(vms: number, seconds: number, seed: number): VmSample[] {
+/** 1 Hz samples for every VM from second `fromS` on, with seeded noise on the progress rate and utilisation. */
+export function samples(vms: number, seconds: number, seed: number, fromS = 0): VmSample[] {
   const rng = mulberry32(seed);
   const out: VmSample[] = [];
   const t0 = Date.UTC(2026, 0, 1);
-  for (let s = 0; s < seconds; s++) {
+  for (let s = fromS; s < fromS + seconds; s++) {
     const ts = new Date(t0 + s * 1000).toISOString();
     for (let v = 0; v < vms; v++) {
       out.push({
