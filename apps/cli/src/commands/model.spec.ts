@@ -21,7 +21,7 @@ describe('vgpu-twin model (synthetic data)', () => {
     expect(readFileSync(join(dir, 'pairs.csv'), 'utf8')).toMatch(/^# SYNTHETIC/);
     const data = ['--profiles', join(dir, 'profiles.csv'), '--pairs', join(dir, 'pairs.csv')];
 
-    const model = join(dir, 'model.json');
+    const model = join(dir, 'models', 'model.json'); // a folder that does not exist yet: train creates it
     const train = (createdAt: string) =>
       run(
         'train',

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { NotFoundError, SchedulingPolicy, ValidationError } from '@vgpu-twin/contracts';
 import {
@@ -386,6 +386,7 @@ function readText(cmd: Command, option: string, file: string): string {
 
 function writeText(cmd: Command, option: string, file: string, text: string): void {
   try {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
   } catch (e) {
     fail(cmd, option, `cannot write '${file}': ${(e as Error).message}`);
