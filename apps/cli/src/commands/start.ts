@@ -41,7 +41,8 @@ export async function start(
       configure: (a) => configureIngestHttp(a, ingest),
       banner: (url, log) =>
         `vgpu-twin is running (log: ${log.EVENT_LOG}, data: ${log.VGPU_TWIN_DATA_DIR})\n` +
-        `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n  twin:       ${url}/v1/twin/status`,
+        `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n  twin:       ${url}/v1/twin/status\n` +
+        `  model:      ${twin.TWIN_MODEL ? `interference model from ${twin.TWIN_MODEL}` : 'share arithmetic (set TWIN_MODEL to predict with a trained model)'}`,
     },
     merged,
   );
