@@ -1,4 +1,3 @@
-import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import {
   buildArtifact,
   generateSynthetic,
@@ -7,20 +6,17 @@ import {
   serializeArtifact,
   trainRegressor,
 } from '@vgpu-twin/interference';
-import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../program';
+import { at, recordIncident } from '../testing/record-incident';
 import { runReplay } from './replay';
 
 /** Replay with a learned interference model, live (TWIN_MODEL) and as a what-if (--model). */
 describe('vgpu-twin replay with an interference model artifact', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgpu-replay-model-'));
   const env = { VGPU_TWIN_DATA_DIR: dir };
-  const t0 = Date.UTC(2026, 5, 1);
-  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
   const quiet = () => undefined;
   const modelFile = join(dir, 'models', 'hybrid.json');
 
@@ -52,21 +48,7 @@ describe('vgpu-twin replay with an interference model artifact', () => {
       ),
     );
 
-    const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
-    const rng = mulberry32(3);
-    const log = await openEventLog(loadConfig(LogConfigSchema, env));
-    const records = (events: readonly DomainEvent[]) =>
-      events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
-    await log.append(Streams.inventory, records(inventoryEvents(cluster, at(0))));
-    await log.append(
-      Streams.telemetry,
-      records(
-        Array.from({ length: 240 }, (_, s) =>
-          telemetryAt(cluster, s, s, at(s), rng, { startS: 60, endS: 180 }),
-        ).flat(),
-      ),
-    );
-    await log.close();
+    await recordIncident(env, 240, { startS: 60, endS: 180 });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

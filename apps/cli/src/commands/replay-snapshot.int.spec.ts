@@ -1,38 +1,25 @@
-import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { openDataSource, SnapshotRepository } from '@vgpu-twin/persistence';
 import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
 import { TwinProcessor } from '@vgpu-twin/twin';
 import { defaultTwinConfig } from '@vgpu-twin/twin-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../../../libs/event-log/src/testing/event-log-contract';
+import { at, recordIncident } from '../testing/record-incident';
 import { runReplay } from './replay';
 
 /** Replay rebuilds the state at --from from the live twin's nearest snapshot (a real SQLite file). */
 describe('vgpu-twin replay from the nearest snapshot', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgpu-replay-snap-'));
   const env = { VGPU_TWIN_DATA_DIR: dir, TWIN_SNAPSHOT_KEEP: '100' };
-  const t0 = Date.UTC(2026, 5, 1);
-  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
   const quiet = () => undefined;
   let total = 0;
 
   beforeAll(async () => {
-    const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
-    const rng = mulberry32(3);
-    const log = await openEventLog(loadConfig(LogConfigSchema, env));
-    const records = (events: readonly DomainEvent[]) =>
-      events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
-    const inventory = inventoryEvents(cluster, at(0));
-    await log.append(Streams.inventory, records(inventory));
     // 5 minutes at 1 Hz; the incident from +200 s to +260 s, after the snapshots the replay starts from
-    const telemetry = Array.from({ length: 300 }, (_, s) =>
-      telemetryAt(cluster, s, s, at(s), rng, { startS: 200, endS: 260 }),
-    ).flat();
-    await log.append(Streams.telemetry, records(telemetry));
-    total = inventory.length + telemetry.length;
+    total = await recordIncident(env, 300, { startS: 200, endS: 260 });
+    const log = await openEventLog(loadConfig(LogConfigSchema, env));
 
     // The live twin consumes it all, snapshotting every 1,000 events into twin.sqlite; small
     // batches interleave the partitions as live traffic would (a snapshot's time is the latest

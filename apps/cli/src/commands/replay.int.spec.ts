@@ -1,38 +1,18 @@
-import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
-import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../program';
+import { at, recordIncident } from '../testing/record-incident';
 import { runReplay, writeReport } from './replay';
 
 /** Replay over an incident recorded from the simulator into a real embedded log file. */
 describe('vgpu-twin replay on the embedded log', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgpu-replay-'));
   const env = { VGPU_TWIN_DATA_DIR: dir };
-  const t0 = Date.UTC(2026, 5, 1);
-  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
   const quiet = () => undefined;
 
-  beforeAll(async () => {
-    const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
-    const rng = mulberry32(3);
-    const log = await openEventLog(loadConfig(LogConfigSchema, env));
-    const records = (events: readonly DomainEvent[]) =>
-      events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
-    await log.append(Streams.inventory, records(inventoryEvents(cluster, at(0))));
-    // 5 minutes at 1 Hz; vm-002 turns heavy next to vm-001 from +60 s to +180 s
-    await log.append(
-      Streams.telemetry,
-      records(
-        Array.from({ length: 300 }, (_, s) =>
-          telemetryAt(cluster, s, s, at(s), rng, { startS: 60, endS: 180 }),
-        ).flat(),
-      ),
-    );
-    await log.close();
-  });
+  // 5 minutes at 1 Hz; vm-002 turns heavy next to vm-001 from +60 s to +180 s
+  beforeAll(() => recordIncident(env, 300, { startS: 60, endS: 180 }));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes report.json with the incident’s alerts and a self-contained report.html; twice the same window gives identical bytes', async () => {
