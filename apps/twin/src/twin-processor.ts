@@ -7,7 +7,6 @@ import {
   type LogRecord,
 } from '@vgpu-twin/event-log';
 import type { SnapshotStore } from '@vgpu-twin/persistence';
-import { loadModel } from './model-file';
 import { appendEvents, deadLetter, decodeRecords } from '@vgpu-twin/service-kit';
 import {
   defaultTwinConfig,
@@ -22,6 +21,7 @@ import {
   type TwinOutput,
   type TwinState,
 } from '@vgpu-twin/twin-core';
+import { loadModel } from './model-file';
 
 export interface TwinProcessorOptions {
   /** Consumer group shared by the twin instances (telemetry partitions are split among them). */

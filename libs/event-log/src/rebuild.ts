@@ -29,13 +29,10 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
   const ends = new Map<string, number>();
   const read = new Map<string, number>();
   const held = new Set<string>();
-  for (const stream of options.streams) {
-    for (const c of await log.committedOffsets(options.group, stream))
-      committed.set(key(stream, c.partition), c.offset);
-    if (options.catchUpTimeoutMs !== undefined) {
+  if (options.catchUpTimeoutMs !== undefined) {
+    for (const stream of options.streams)
       for (const e of await log.endOffsets(stream))
         if (e.offset > 0) ends.set(key(stream, e.partition), e.offset);
-    }
   }
   for (const [k, offset] of options.startAt ?? []) read.set(k, offset); // already covered by the snapshot
   const consumer = await log.consume({
@@ -46,8 +43,9 @@ export async function consumeRebuilding(log: EventLog, options: RebuildingConsum
     ...(options.maxBatchSize !== undefined ? { maxBatchSize: options.maxBatchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     onAssignment: async (assigned) => {
-      // A partition this member gets in a rebalance was consumed by another member until now:
-      // what that member committed is "already processed" (rebuild state, repeat no effects).
+      // Records below a partition's committed offset were processed before — by this member before
+      // a restart, or by another member until a rebalance gave it the partition: they rebuild
+      // state and repeat no effects. Read when the partition arrives (before any of its records).
       const fresh = assigned.filter((a) => !held.has(key(a.stream, a.partition)));
       for (const stream of new Set(fresh.map((a) => a.stream))) {
         for (const c of await log.committedOffsets(options.group, stream))
