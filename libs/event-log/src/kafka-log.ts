@@ -277,10 +277,13 @@ export class KafkaEventLog implements EventLog {
       throw unavailable(e);
     }
     let sought = false;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       if (sought) return;
       sought = true;
       for (const r of live) consumer.seek({ topic: stream, partition: r.partition, offset: String(r.from) });
+      // partitions with nothing to read are not fetched at all
+      const idle = (payload.memberAssignment[stream] ?? []).filter((p) => !queues.has(p));
+      if (idle.length > 0) consumer.pause([{ topic: stream, partitions: idle }]);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       failure = unavailable(e.payload.error);
