@@ -57,6 +57,32 @@ describe('twin snapshots', () => {
     expect(stateHash(a)).not.toBe(stateHash(b));
   });
 
+  it('remembers at least half the dedupe window and forgets ids older than all of it', () => {
+    const state = initialState(8); // two generations of 4 ids
+    const events = [...inventory, ...samples(0, 12)]; // 16 ids
+    events.forEach((e) => step(state, e, config));
+    // the last 4 ids (at least half of 8) are still known …
+    for (const e of events.slice(-4)) expect(step(state, e, config)).toEqual([]);
+    expect(state.stats.duplicateEvents).toBe(4);
+    // … and one 9 or more events back (more than the window) is applied again
+    step(state, events[0]!, config);
+    expect(state.stats.duplicateEvents).toBe(4);
+  });
+
+  it('reads a version-1 snapshot (its dedupe window a ring of ids) and still skips what it had applied', () => {
+    const state = initialState(8);
+    [...inventory, ...samples(0, 3)].forEach((e) => step(state, e, config));
+    const v2 = JSON.parse(serializeState(state)) as { recentIds: { previous: string[]; current: string[] } };
+    const ids = [...v2.recentIds.previous, ...v2.recentIds.current];
+    // the layout session 1 wrote: a ring of 8 slots, `next` the slot to overwrite
+    const ring = [...ids.slice(-8), ...new Array<null>(Math.max(0, 8 - ids.length)).fill(null)];
+    const v1 = JSON.stringify({ ...v2, version: 1, recentIds: { ring, next: ids.length % 8 } });
+    const restored = deserializeState(v1);
+    expect(stateHash(restored)).toBe(stateHash(state));
+    expect(step(restored, samples(2, 1)[0]!, config)).toEqual([]);
+    expect(restored.stats.duplicateEvents).toBe(1);
+  });
+
   it('refuses a snapshot of an unknown layout', () => {
     expect(() => deserializeState(JSON.stringify({ version: 9 }))).toThrow(/unknown twin snapshot version 9/);
   });

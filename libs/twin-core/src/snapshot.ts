@@ -3,26 +3,34 @@ import type { GpuState, HostState, TwinState, VmState, WorkloadState } from './s
 
 /** The twin's state as plain JSON, versioned so a later layout can still read an old snapshot. */
 export interface SerializedTwinState {
-  readonly version: 1;
+  readonly version: 2;
   readonly hosts: HostState[];
   readonly gpus: GpuState[];
   readonly vms: VmState[];
   readonly workloads: WorkloadState[];
   readonly stats: TwinState['stats'];
-  readonly recentIds: { readonly ring: (string | null)[]; readonly next: number };
+  readonly recentIds: {
+    readonly previous: string[];
+    readonly current: string[];
+    readonly generation: number;
+  };
   readonly modelError: TwinState['modelError'];
   readonly modelStaleAlert: TwinState['modelStaleAlert'];
 }
 
 export function serializeState(state: TwinState): string {
   const s: SerializedTwinState = {
-    version: 1,
+    version: 2,
     hosts: [...state.hosts.values()],
     gpus: [...state.gpus.values()],
     vms: [...state.vms.values()],
     workloads: [...state.workloads.values()],
     stats: state.stats,
-    recentIds: { ring: state.recentIds.ring.map((x) => x ?? null), next: state.recentIds.next },
+    recentIds: {
+      previous: [...state.recentIds.previous],
+      current: [...state.recentIds.current],
+      generation: state.recentIds.generation,
+    },
     modelError: state.modelError,
     modelStaleAlert: state.modelStaleAlert,
   };
@@ -31,9 +39,7 @@ export function serializeState(state: TwinState): string {
 
 /** Restores a state exactly as serialised (map order and the dedupe window included). */
 export function deserializeState(json: string): TwinState {
-  const s = JSON.parse(json) as SerializedTwinState;
-  if (s.version !== 1) throw new Error(`unknown twin snapshot version ${String(s.version)}`);
-  const ring = s.recentIds.ring.map((x) => x ?? undefined);
+  const s = upgrade(JSON.parse(json) as SerializedTwinState | SerializedV1);
   return {
     hosts: new Map(s.hosts.map((h) => [h.hostId, h])),
     gpus: new Map(s.gpus.map((g) => [g.gpuId, g])),
@@ -41,12 +47,32 @@ export function deserializeState(json: string): TwinState {
     workloads: new Map(s.workloads.map((w) => [w.workload, w])),
     stats: { ...s.stats },
     recentIds: {
-      set: new Set(ring.filter((x): x is string => x !== undefined)),
-      ring,
-      next: s.recentIds.next,
+      previous: new Set(s.recentIds.previous),
+      current: new Set(s.recentIds.current),
+      generation: s.recentIds.generation,
     },
     modelError: { ...s.modelError },
     modelStaleAlert: s.modelStaleAlert,
+  };
+}
+
+/** Version 1 kept the dedupe window as a ring of ids. */
+type SerializedV1 = Omit<SerializedTwinState, 'version' | 'recentIds'> & {
+  readonly version: 1;
+  readonly recentIds: { readonly ring: (string | null)[]; readonly next: number };
+};
+
+function upgrade(s: SerializedTwinState | SerializedV1): SerializedTwinState {
+  if (s.version === 2) return s;
+  if (s.version !== 1)
+    throw new Error(`unknown twin snapshot version ${String((s as { version: unknown }).version)}`);
+  // the ring's ids, oldest first from `next`, all into the older generation
+  const { ring, next } = s.recentIds;
+  const ids = [...ring.slice(next), ...ring.slice(0, next)].filter((x): x is string => x !== null);
+  return {
+    ...s,
+    version: 2,
+    recentIds: { previous: ids, current: [], generation: Math.max(1, Math.ceil(ring.length / 2)) },
   };
 }
 

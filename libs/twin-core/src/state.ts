@@ -81,11 +81,16 @@ export interface TwinStats {
   duplicateEvents: number;
 }
 
-/** The ids of the last N events applied, so a redelivered event is applied once. */
+/**
+ * The ids of recent events, so a redelivered event is applied once: two generations of
+ * `generation` ids each. An id is looked up in both; a full `current` becomes `previous` (the old
+ * `previous` is dropped whole), so the last `generation` to `2 × generation` ids are remembered at
+ * the cost of one look-up and one insert per event — no per-event eviction.
+ */
 export interface RecentIds {
-  readonly set: Set<string>;
-  readonly ring: (string | undefined)[];
-  next: number;
+  current: Set<string>;
+  previous: Set<string>;
+  readonly generation: number;
 }
 
 /**
@@ -112,7 +117,11 @@ export function initialState(dedupeWindow = defaultTwinConfig.dedupeWindow): Twi
     vms: new Map(),
     workloads: new Map(),
     stats: { events: 0, unknownVmSamples: 0, duplicateEvents: 0 },
-    recentIds: { set: new Set(), ring: new Array<string | undefined>(dedupeWindow), next: 0 },
+    recentIds: {
+      current: new Set(),
+      previous: new Set(),
+      generation: Math.max(1, Math.ceil(dedupeWindow / 2)),
+    },
     modelError: createModelError(),
     modelStaleAlert: null,
   };
@@ -129,7 +138,7 @@ export interface TwinConfig {
   readonly observationEvery: number;
   /** Recorded on every output event. */
   readonly source: string;
-  /** How many recent event ids are remembered to skip redeliveries (at-least-once logs, client retries). */
+  /** How many recent event ids are remembered (at least half of it, at most all) to skip redeliveries (at-least-once logs, client retries). */
   readonly dedupeWindow: number;
   /** Drift detection on observed − predicted (CUSUM by default). */
   readonly drift: DriftMonitorConfig;

@@ -142,12 +142,12 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
 
 function alreadyApplied(state: TwinState, id: string): boolean {
   const recent = state.recentIds;
-  if (recent.set.has(id)) return true;
-  const evicted = recent.ring[recent.next];
-  if (evicted !== undefined) recent.set.delete(evicted);
-  recent.ring[recent.next] = id;
-  recent.set.add(id);
-  recent.next = (recent.next + 1) % recent.ring.length;
+  if (recent.current.has(id) || recent.previous.has(id)) return true;
+  if (recent.current.size >= recent.generation) {
+    recent.previous = recent.current;
+    recent.current = new Set();
+  }
+  recent.current.add(id);
   return false;
 }
 
