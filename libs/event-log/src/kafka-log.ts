@@ -213,38 +213,14 @@ export class KafkaEventLog implements EventLog {
     const end = (await this.endOffsets(stream)).find((e) => e.partition === partition)?.offset ?? 0;
     const until = Math.min(end, offset + limit);
     if (offset >= until) return [];
-    // kafkajs has no manual assignment: a throwaway consumer group seeks to the offset and reads the range.
-    const groupId = `${this.options.clientId}-reader-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    // One range through the range reader (a throwaway consumer group: kafkajs has no manual assignment).
+    const reader = await this.openReader(stream, [{ partition, from: offset, to: until }], until - offset);
     const out: LogRecord[] = [];
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: stream, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        let sought = false;
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          if (sought) return;
-          sought = true;
-          consumer.seek({ topic: stream, partition, offset: String(offset) });
-        });
-        consumer.on(consumer.events.CRASH, (e) => reject(unavailable(e.payload.error)));
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              if (batch.partition !== partition) return;
-              for (const m of batch.messages) {
-                const o = Number(m.offset);
-                if (o >= offset && o < until) out.push(toRecord(stream, partition, m));
-              }
-              if (out.length > 0 && Number(out[out.length - 1]!.offset) >= until - 1) resolve();
-            },
-          })
-          .catch(reject);
-      });
+      for (let batch = await reader.next(partition); batch.length > 0; batch = await reader.next(partition))
+        out.push(...batch);
     } finally {
-      await consumer.disconnect().catch(() => undefined);
-      await (await this.getAdmin()).deleteGroups([groupId]).catch(() => undefined);
+      await reader.close();
     }
     return out;
   }

@@ -25,6 +25,8 @@ export interface LearnedModel {
   /** Recorded on every prediction, e.g. `hybrid@3f2a9c1b0d4e` (kind @ training-data hash). */
   readonly name: string;
   readonly regressor: Regressor;
+  /** The profile columns it reads: its features and, for the hybrid, what its scheduler part reads. */
+  readonly columns: readonly string[];
   /** Predictions by co-location set; a memo of a pure function, so it never changes a result. */
   readonly cache: Map<string, LearnedPrediction>;
   /** Entries kept before the memo is cleared (telemetry-revealed demand makes new keys). */
@@ -33,7 +35,8 @@ export interface LearnedModel {
 }
 
 export function learnedModel(name: string, regressor: Regressor, cacheLimit = 50_000): LearnedModel {
-  return { name, regressor, cache: new Map(), cacheLimit, stats: { hits: 0, misses: 0 } };
+  const columns = [...new Set([...regressor.features, ...regressor.schedulerColumns])];
+  return { name, regressor, columns, cache: new Map(), cacheLimit, stats: { hits: 0, misses: 0 } };
 }
 
 export interface LearnedMember {
@@ -49,11 +52,6 @@ export interface LearnedPrediction {
   readonly scheduler: number | null;
 }
 
-/** The columns a model reads: its features and, for the hybrid, what its scheduler part reads. */
-function columnsOf(r: Regressor): string[] {
-  return [...new Set([...r.features, ...r.schedulerColumns])];
-}
-
 /**
  * Each member's predicted slowdown next to the others, or null when the model cannot speak for
  * this GPU: it was trained under another policy, or a member's profile lacks a column the model
@@ -67,7 +65,7 @@ export function predictLearned(
 ): (LearnedPrediction | null)[] | null {
   const r = model.regressor;
   if (policy !== r.policy) return null;
-  const columns = columnsOf(r);
+  const columns = model.columns;
   const vectors: number[][] = [];
   for (const m of members) {
     if (!m.features) return null;
