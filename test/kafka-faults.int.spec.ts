@@ -4,7 +4,7 @@ import { fixtures, partitionKey, Streams, type DomainEvent, type VmSample } from
 import { KafkaEventLog, prefixed, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import { IngestConfigSchema, IngestModule, configureIngestHttp } from '@vgpu-twin/ingest';
 import { bootService, listeningPort, loadConfig, streamSpecs } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
+import { createScenarioRun, demoIncident, recordRun } from '@vgpu-twin/simulation';
 import { TwinConfigSchema, TwinModule, TwinProcessor, twinConfigFrom } from '@vgpu-twin/twin';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -195,14 +195,13 @@ describeIf(kafkaBrokers())('Kafka faults (a broker of their own)', () => {
     const prefix = `fc${Date.now()}.`;
     const log = open(prefix);
     await log.ensureStreams(streamSpecs({ KAFKA_TELEMETRY_PARTITIONS: 3 }));
-    const cluster = buildCluster({ seed: 42, hosts: 2, gpusPerHost: 2 });
     const t0 = Date.UTC(2026, 2, 1);
-    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-    const rng = mulberry32(5);
-    const inv = inventoryEvents(cluster, at(0));
-    const tel = Array.from({ length: 90 }, (_, s) =>
-      telemetryAt(cluster, s, s, at(s), rng, { startS: 20, endS: 60 }),
-    ).flat();
+    const run = createScenarioRun(demoIncident({ startS: 20, endS: 60 }), {
+      startMs: t0,
+      stepMs: 1000,
+      seed: 5,
+    });
+    const { inventory: inv, telemetry: tel } = recordRun(run, 90);
     const toRecords = (events: readonly DomainEvent[]) =>
       events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
     await log.append(Streams.inventory, toRecords(inv));

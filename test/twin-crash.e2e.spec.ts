@@ -1,6 +1,7 @@
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
+import { mulberry32 } from '@vgpu-twin/scheduler';
+import { createScenarioRun, demoIncident, recordRun } from '@vgpu-twin/simulation';
 import { defaultTwinConfig, initialState, stateHash, step } from '@vgpu-twin/twin-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,16 +25,13 @@ const twinEnv = {
 const twinConfig = { ...defaultTwinConfig, sustainSamples: 5 };
 
 function recordedStream(): { inventory: DomainEvent[]; telemetry: DomainEvent[] } {
-  const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
   const t0 = Date.UTC(2026, 4, 1);
-  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-  const rng = mulberry32(11);
-  return {
-    inventory: inventoryEvents(cluster, at(0)),
-    telemetry: Array.from({ length: 300 }, (_, s) =>
-      telemetryAt(cluster, s, s, at(s), rng, { startS: 30, endS: 150 }),
-    ).flat(),
-  };
+  const run = createScenarioRun(demoIncident({ startS: 30, endS: 150 }), {
+    startMs: t0,
+    stepMs: 1000,
+    seed: 11,
+  });
+  return recordRun(run, 300);
 }
 
 function crashSuite(name: string, env: () => NodeJS.ProcessEnv): void {

@@ -1,7 +1,7 @@
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { KafkaEventLog, partitionFor, prefixed, type EventLog } from '@vgpu-twin/event-log';
 import { streamSpecs } from '@vgpu-twin/service-kit';
-import { buildCluster, inventoryEvents, mulberry32, telemetryAt } from '@vgpu-twin/simulator';
+import { createScenarioRun, demoIncident } from '@vgpu-twin/simulation';
 import { TwinProcessor } from '@vgpu-twin/twin';
 import { defaultTwinConfig } from '@vgpu-twin/twin-core';
 import { eventually, readAll } from '../libs/event-log/src/testing/event-log-contract';
@@ -32,17 +32,20 @@ describeIf(brokers)('twin scale-out on Kafka (two instances, one consumer group)
     );
   const t0 = Date.UTC(2026, 5, 1);
   const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-  const cluster = buildCluster({ seed: 42, hosts: 4, gpusPerHost: 2 });
-  const rng = mulberry32(5);
-  const NO_INCIDENT = { startS: 1e9, endS: 0 }; // a calm cluster: this test is about who speaks, not what
+  // A calm cluster (the demo's, its incident never starts): this test is about who speaks, not what.
+  const run = createScenarioRun(demoIncident({ startS: 1e9, endS: 0 }), {
+    startMs: t0,
+    stepMs: 1000,
+    seed: 5,
+  });
+  const cluster = run.cluster;
   const records = (events: readonly DomainEvent[]) =>
     events.map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
-  const telemetry = (fromS: number, toS: number) =>
-    records(
-      Array.from({ length: toS - fromS }, (_, i) =>
-        telemetryAt(cluster, fromS + i, fromS + i, at(fromS + i), rng, NO_INCIDENT),
-      ).flat(),
-    );
+  /** Telemetry of ticks `fromS` … `toS` − 1 (1 s each); the run's ticks only go forward. */
+  const telemetry = (fromS: number, toS: number) => {
+    while (run.ticks < fromS) run.tick();
+    return records(Array.from({ length: toS - fromS }, () => run.tick().telemetry).flat());
+  };
   /** Who wrote observations for each GPU, from `afterS` on. */
   const speakers = async (log: EventLog, afterS: number) => {
     const byGpu = new Map<string, Set<string>>();
@@ -85,7 +88,7 @@ describeIf(brokers)('twin scale-out on Kafka (two instances, one consumer group)
 
     // The inventory arrives once the group is settled (see the README on rebalances: a GPU's
     // inventory-driven predictions can be written again, under the same ids, while one is under way).
-    await writer.append(Streams.inventory, records(inventoryEvents(cluster, at(0))));
+    await writer.append(Streams.inventory, records(run.inventory()));
     await writer.append(Streams.telemetry, telemetry(1, 31));
     await eventually(
       async () => (await speakers(writer, 1)).size === gpuIds.length,

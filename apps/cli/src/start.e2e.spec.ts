@@ -60,7 +60,7 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
         await new Promise((r) => setTimeout(r, 100));
       const alert = alerts.find((a) => a.data.kind === 'interference');
       expect(alert).toBeDefined();
-      // buildCluster puts the incident on host-1-gpu-0: vm-002 (a3c) turns GPU-heavy next to vm-001 (resnet50)
+      // the demo scenario puts incident (a) on host-1-gpu-0: vm-002 turns GPU-heavy next to vm-001 (resnet50)
       expect(alert!.data).toMatchObject({
         vmId: 'vm-001',
         gpuId: 'host-1-gpu-0',
@@ -98,7 +98,7 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
         await expect(row.getAttribute('class')).resolves.toContain('alerting');
         const observed = Number((await row.locator('td.observed').textContent())!.replace('×', ''));
         expect(observed).toBeGreaterThan(1.5); // the victim's observed slowdown, above the SLO
-        expect(await page.locator('.gpu').count()).toBe(8); // 4 hosts × 2 GPUs (buildCluster, SIM_HOSTS × SIM_GPUS_PER_HOST)
+        expect(await page.locator('.gpu').count()).toBe(8); // 4 hosts × 2 GPUs (the built-in demo scenario)
 
         // The suggestion answering the alert: a card in the feed with the move, the numbers and the reason
         const card = page.locator('#feed .item[data-type="placement.suggested"]').first();

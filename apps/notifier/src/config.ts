@@ -8,6 +8,8 @@ export const NotifierConfigSchema = z.object({
   NOTIFIER_TOKEN: z.string().optional(),
   /** Alerts kept in the dashboard's feed. */
   NOTIFIER_FEED_SIZE: envInt(200, 1),
+  /** Minutes of event time each VM's predicted-vs-observed chart covers (one point per second at most). */
+  NOTIFIER_TIMELINE_MINUTES: envInt(10, 1),
   NOTIFIER_GROUP: z.string().min(1).default('notifier'),
 });
 export type NotifierConfig = z.infer<typeof NotifierConfigSchema>;

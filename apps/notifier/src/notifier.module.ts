@@ -9,12 +9,19 @@ import {
 } from '@nestjs/common';
 import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
+import { readFileSync } from 'node:fs';
 import type { NotifierConfig } from './config';
 import { dashboardPage } from './dashboard-page';
 import { NotifierGateway } from './notifier.gateway';
 import { NotifierProcessor } from './notifier-processor';
-import { DashboardReadModel } from './read-model';
+import { DashboardReadModel, type DashboardState } from './read-model';
 import { NOTIFIER_CONFIG } from './tokens';
+
+/** The chart library, served from node_modules (the dashboard works offline: no CDN). Read once at load. */
+const uplot = {
+  script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+  style: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+};
 
 @Controller()
 export class DashboardController {
@@ -27,8 +34,22 @@ export class DashboardController {
   }
 
   @Get('v1/dashboard/state')
-  state(): ReturnType<DashboardReadModel['snapshot']> {
+  state(): DashboardState {
     return this.processor.model.snapshot();
+  }
+
+  @Get('assets/uplot.iife.min.js')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('cache-control', 'public, max-age=3600')
+  uplotScript(): string {
+    return uplot.script;
+  }
+
+  @Get('assets/uplot.min.css')
+  @Header('content-type', 'text/css; charset=utf-8')
+  @Header('cache-control', 'public, max-age=3600')
+  uplotStyle(): string {
+    return uplot.style;
   }
 }
 
@@ -56,7 +77,10 @@ export class NotifierModule {
           useFactory: (log: EventLog) =>
             new NotifierProcessor(
               log,
-              new DashboardReadModel(config.NOTIFIER_FEED_SIZE),
+              new DashboardReadModel({
+                feedSize: config.NOTIFIER_FEED_SIZE,
+                timelineMinutes: config.NOTIFIER_TIMELINE_MINUTES,
+              }),
               config.NOTIFIER_GROUP,
             ),
         },

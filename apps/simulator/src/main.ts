@@ -1,13 +1,14 @@
 import 'reflect-metadata';
-import { loadConfig, runMain } from '@vgpu-twin/service-kit';
-import { SimulatorConfigSchema } from './config';
+import { runMain } from '@vgpu-twin/service-kit';
+import { loadSimulatorConfig } from './load-config';
 import { Simulator } from './simulator';
 
 // The standalone simulator needs no log and no HTTP server: it only posts to ingest.
 runMain(async () => {
-  const sim = new Simulator(loadConfig(SimulatorConfigSchema));
+  const sim = new Simulator(loadSimulatorConfig());
   const stop = () => void sim.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await sim.start();
+  await sim.finished;
 });

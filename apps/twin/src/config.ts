@@ -1,6 +1,7 @@
 import { envInt, envNumber, envPort } from '@vgpu-twin/service-kit';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { defaultModelPath } from './model-file';
 
 export const TwinConfigSchema = z
   .object({
@@ -28,10 +29,14 @@ export const TwinConfigSchema = z
     /** Records applied and committed at a time. */
     TWIN_MAX_BATCH: envInt(1000, 1),
     /**
-     * The interference model to predict with: a model artifact (`vgpu-twin model train`) or a
-     * directory of them (the newest by createdAt is used). Unset: the share arithmetic.
+     * The interference model whose learned residual corrects the scheduler model: an artifact
+     * (`vgpu-twin model train`) or a directory of them (the newest by createdAt is used). Default:
+     * the artifact that ships in models/default/hybrid.json; `none`: the scheduler model alone.
      */
-    TWIN_MODEL: z.string().min(1).optional(),
+    TWIN_MODEL: z
+      .string()
+      .min(1)
+      .default(() => defaultModelPath()),
     /** Names this instance's own inventory consumer group: unique per running instance, stable across its restarts. */
     TWIN_INSTANCE_ID: z.string().min(1).default(hostname()),
   })

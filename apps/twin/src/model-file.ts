@@ -3,7 +3,7 @@ import { currentArtifact, parseArtifact, type ModelArtifact } from '@vgpu-twin/i
 import { learnedModel, type LearnedModel } from '@vgpu-twin/twin-core';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface LoadedModel {
   readonly model: LearnedModel;
@@ -45,4 +45,23 @@ export function loadModel(path: string): LoadedModel {
   const current = currentArtifact(loaded);
   if (!current) throw new ValidationError(`model ${path}: no artifact`);
   return { model: current.model, artifact: current.artifact, file: current.file };
+}
+
+/** Where the default artifact lives in the repository (and in an installed copy of it). */
+export const DEFAULT_MODEL_FILE = join('models', 'default', 'hybrid.json');
+
+/**
+ * The shipped model, found by walking up from this file (apps/twin/src in the sources,
+ * dist/apps/twin/src once built) to the directory that holds models/default/hybrid.json.
+ */
+export function defaultModelPath(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, DEFAULT_MODEL_FILE);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here: one level up
+    }
+    if (dirname(dir) === dir) return DEFAULT_MODEL_FILE;
+  }
 }

@@ -13,13 +13,16 @@ import {
   deserializeState,
   initialState,
   serializeState,
-  SHARE_MODEL,
+  SCHEDULER_MODEL,
   stateHash,
   step,
   type TwinConfig,
   type TwinInput,
   type TwinOutput,
   type TwinState,
+  type WhatIfAnswer,
+  type WhatIfRequest,
+  whatIf,
 } from '@vgpu-twin/twin-core';
 import { loadModel } from './model-file';
 
@@ -39,12 +42,17 @@ export interface TwinProcessorOptions {
 }
 
 export interface TwinStatus {
-  /** What predicts slowdowns: `share-v1`, or the learned model's `kind@sha256-prefix` (TWIN_MODEL). */
+  /**
+   * What predicts slowdowns: the learned model's `kind@<12 hex of its sha256>` (the shipped default,
+   * or TWIN_MODEL) on top of libs/scheduler, or `scheduler@<version>` with TWIN_MODEL=none.
+   */
   readonly model: string;
   readonly events: number;
   readonly hosts: number;
   readonly gpus: number;
   readonly vms: number;
+  /** VMs by what predicted their current slowdown (`hybrid@…`, `scheduler@1`, `unprofiled`, `none yet`). */
+  readonly predictedBy: Readonly<Record<string, number>>;
   readonly activeAlerts: number;
   readonly unknownVmSamples: number;
   readonly duplicateEvents: number;
@@ -227,6 +235,11 @@ export class TwinProcessor {
     this.sinceSnapshot = 0;
   }
 
+  /** The interference oracle: what placing a VM on each candidate GPU would do (twin-core's `whatIf`). */
+  whatIf(request: WhatIfRequest): WhatIfAnswer {
+    return whatIf(this.current, this.config, request);
+  }
+
   /** sha256 of the state in canonical form (twin-core's `stateHash`): equal for equal states. */
   stateHash(): string {
     return stateHash(this.current);
@@ -234,13 +247,19 @@ export class TwinProcessor {
 
   status(): TwinStatus {
     let activeAlerts = 0;
-    for (const vm of this.current.vms.values()) if (vm.alert) activeAlerts++;
+    const predictedBy: Record<string, number> = {};
+    for (const vm of this.current.vms.values()) {
+      if (vm.alert) activeAlerts++;
+      const by = vm.unprofiled ? 'unprofiled' : (vm.prediction?.model ?? 'none yet');
+      predictedBy[by] = (predictedBy[by] ?? 0) + 1;
+    }
     return {
-      model: this.config.model?.name ?? SHARE_MODEL,
+      model: this.config.model?.name ?? SCHEDULER_MODEL,
       events: this.current.stats.events,
       hosts: this.current.hosts.size,
       gpus: this.current.gpus.size,
       vms: this.current.vms.size,
+      predictedBy,
       activeAlerts,
       unknownVmSamples: this.current.stats.unknownVmSamples,
       duplicateEvents: this.current.stats.duplicateEvents,
@@ -265,7 +284,7 @@ export function twinConfigFrom(c: {
   TWIN_MODEL?: string | undefined;
 }): TwinConfig {
   return {
-    ...(c.TWIN_MODEL ? { model: loadModel(c.TWIN_MODEL).model } : {}),
+    ...(c.TWIN_MODEL && c.TWIN_MODEL !== 'none' ? { model: loadModel(c.TWIN_MODEL).model } : {}),
     sloSlowdown: c.TWIN_SLO_SLOWDOWN,
     sustainSamples: c.TWIN_SUSTAIN_SAMPLES,
     smoothingSamples: c.TWIN_SMOOTHING_SAMPLES,
@@ -276,5 +295,8 @@ export function twinConfigFrom(c: {
     modelError: defaultTwinConfig.modelError,
     framebufferAlertAbove: defaultTwinConfig.framebufferAlertAbove,
     framebufferClearBelow: defaultTwinConfig.framebufferClearBelow,
+    demandTolerancePct: defaultTwinConfig.demandTolerancePct,
+    demandTolerance: defaultTwinConfig.demandTolerance,
+    demandSamples: defaultTwinConfig.demandSamples,
   };
 }

@@ -1,6 +1,9 @@
 import {
+  Body,
   Controller,
   Get,
+  HttpCode,
+  Post,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -10,7 +13,9 @@ import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { openDataSource, SnapshotRepository, type SnapshotStore } from '@vgpu-twin/persistence';
 import { join } from 'node:path';
+import type { WhatIfAnswer } from '@vgpu-twin/twin-core';
 import type { TwinServiceConfig } from './config';
+import { parseWhatIf } from './what-if-request';
 import { TwinProcessor, twinConfigFrom, type TwinStatus } from './twin-processor';
 
 @Controller('v1/twin')
@@ -26,6 +31,13 @@ export class TwinController {
   @Get('state-hash')
   stateHash(): { stateHash: string; events: number } {
     return { stateHash: this.twin.stateHash(), events: this.twin.status().events };
+  }
+
+  /** Where should this VM go? Every candidate GPU scored by the twin's model from its live state. */
+  @Post('what-if')
+  @HttpCode(200)
+  whatIf(@Body() body: unknown): WhatIfAnswer {
+    return this.twin.whatIf(parseWhatIf(body));
   }
 }
 

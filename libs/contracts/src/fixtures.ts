@@ -106,7 +106,7 @@ export const fixtures: { readonly [T in EventType]: Extract<DomainEvent, { type:
       vmId: 'vm-1',
       gpuId: 'gpu-1',
       predictedSlowdown: 1.84,
-      model: 'share-v1',
+      model: 'scheduler@1',
       components: { scheduler: 1.84, residual: 0 },
       share: 0.5,
       coRunners: ['vm-2'],

@@ -11,9 +11,17 @@ export const PredictionMade = eventSchema(
     vmId: EntityId,
     gpuId: EntityId,
     predictedSlowdown: Slowdown,
-    /** Which model produced it, e.g. `share-v1` or `hybrid@<artifact hash>`. */
+    /**
+     * Which model produced it: `hybrid@<first 12 hex of the artifact's sha256>` (libs/scheduler's
+     * model + the learned residual) or `scheduler@<version>` (the scheduler model alone).
+     */
     model: z.string().min(1),
     components: z.object({ scheduler: Slowdown, residual: z.number() }),
+    /**
+     * What the naive share arithmetic (demand ÷ GPU-time share) would have said, for comparison:
+     * it ignores slice lengths, switch costs and kernel shapes.
+     */
+    shareArithmetic: Slowdown.optional(),
     /** The GPU-time share the scheduler model grants this VM, 0–1. */
     share: z.number().min(0).max(1),
     coRunners: z.array(EntityId),
@@ -35,7 +43,7 @@ export const ObservationMade = eventSchema(
   }),
 );
 
-export const AlertKind = z.enum(['interference', 'drift', 'framebuffer', 'model_stale']);
+export const AlertKind = z.enum(['interference', 'predicted_interference', 'drift', 'framebuffer', 'model_stale']);
 export type AlertKind = z.infer<typeof AlertKind>;
 export const Severity = z.enum(['info', 'warning', 'critical']);
 export type Severity = z.infer<typeof Severity>;

@@ -4,3 +4,4 @@ export * from './workload';
 export * from './policy';
 export * from './simulate';
 export * from './predict';
+export * from './share-arithmetic';

@@ -284,3 +284,11 @@ export function predict(scenario: Scenario): Prediction {
     vms.push({ slowdown: buf.slowdown[i]!, throughput: buf.throughput[i]!, share: buf.share[i]! });
   return { busy: buf.busy, vms };
 }
+
+/**
+ * The name every prediction made by this model alone carries (`scheduler@<version>`). The version
+ * changes whenever the model's formulas or default parameters do, so a recorded prediction says
+ * which physics produced it.
+ */
+export const SCHEDULER_MODEL_VERSION = '1';
+export const SCHEDULER_MODEL = `scheduler@${SCHEDULER_MODEL_VERSION}`;

@@ -8,6 +8,7 @@ import {
   type Regressor,
 } from '@vgpu-twin/interference';
 import { learnedModel, PROFILE_COLUMN_OF } from './learned-model';
+import { predictionMemoStats } from './predict';
 import { defaultTwinConfig, initialState, type TwinConfig } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
 
@@ -98,15 +99,16 @@ describe('the twin predicting with a learned interference model', () => {
       place('vm-a', nameA, 'gpu-1'),
       place('vm-b', nameB, 'gpu-1'),
     ]);
-    const missesBefore = model.stats.misses;
+    const missesBefore = predictionMemoStats.misses;
+    const hitsBefore = predictionMemoStats.hits;
     const more = run({ ...defaultTwinConfig, model }, [
       ...inventory,
       gpu('gpu-2'),
       place('vm-c', nameA, 'gpu-2'),
       place('vm-d', nameB, 'gpu-2'),
     ]);
-    expect(model.stats.misses).toBe(missesBefore); // every prediction of gpu-2 came from the memo
-    expect(model.stats.hits).toBeGreaterThan(0);
+    expect(predictionMemoStats.misses).toBe(missesBefore); // every prediction of gpu-2 came from the memo
+    expect(predictionMemoStats.hits).toBeGreaterThan(hitsBefore);
     expect(lastPrediction(more, 'vm-c').data.predictedSlowdown).toBe(
       lastPrediction(out, 'vm-a').data.predictedSlowdown,
     );
@@ -126,7 +128,7 @@ describe('the twin predicting with a learned interference model', () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
 
-  it('falls back to the share arithmetic, and says so, under a policy the model was not trained on', () => {
+  it('predicts with the scheduler model alone, and says so, under a policy the model was not trained on', () => {
     const model = learnedModel('hybrid@test', hybrid);
     const out = run({ ...defaultTwinConfig, model }, [
       fixtures['host.registered'],
@@ -137,11 +139,11 @@ describe('the twin predicting with a learned interference model', () => {
       place('vm-b', nameB, 'gpu-1'),
     ]);
     const p = lastPrediction(out, 'vm-a');
-    expect(p.data.model).toBe('share-v1');
+    expect(p.data.model).toBe('scheduler@1');
     expect(p.data.components.residual).toBe(0);
   });
 
-  it('falls back when a workload lacks a column the model reads, rather than guessing it', () => {
+  it('predicts with the scheduler alone when a workload lacks a column the model reads, rather than guessing it', () => {
     const extended = trainRegressor(data, 'hybrid', resolveFeatures('extend', data.profiles), 'best_effort', {
       trees: 3,
       seed: 7,
@@ -155,6 +157,6 @@ describe('the twin predicting with a learned interference model', () => {
       place('vm-a', nameA, 'gpu-1'),
       place('vm-b', nameB, 'gpu-1'),
     ]);
-    expect(lastPrediction(out, 'vm-a').data.model).toBe('share-v1');
+    expect(lastPrediction(out, 'vm-a').data.model).toBe('scheduler@1');
   });
 });

@@ -2,7 +2,8 @@ import type { AlertRaised, AlertResolved, PlacementSuggested, SchedulingPolicy }
 import { deserializeState, serializeState } from './snapshot';
 import { initialState, type TwinConfig, type TwinState } from './state';
 import type { LearnedModel } from './learned-model';
-import { SHARE_MODEL, step, type TwinInput, type TwinOutput } from './step';
+import { SCHEDULER_MODEL } from './predict';
+import { step, type TwinInput, type TwinOutput } from './step';
 
 export interface ReplayOptions {
   /** ISO-8601 bounds of the window, inclusive. */
@@ -62,7 +63,7 @@ export interface GpuReport {
 export interface ReplayReport {
   readonly window: { readonly from: string; readonly to: string };
   readonly cluster: string | null;
-  /** The model the twin predicted with (`share-v1` or a learned model's name). */
+  /** The model the twin predicted with (a learned model's name, or `scheduler@<version>`). */
   readonly model: string;
   readonly whatIfPolicy: SchedulingPolicy | null;
   readonly whatIfModel: string | null;
@@ -175,7 +176,7 @@ export function startReplay(options: ReplayOptions): ReplayRun {
     return {
       window: { from, to },
       cluster: options.cluster ?? null,
-      model: config.model?.name ?? SHARE_MODEL,
+      model: config.model?.name ?? SCHEDULER_MODEL,
       whatIfPolicy: options.policy ?? null,
       whatIfModel: options.model?.name ?? null,
       events: { beforeWindow: before, inWindow },

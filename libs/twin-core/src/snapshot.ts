@@ -43,7 +43,7 @@ export function deserializeState(json: string): TwinState {
   return {
     hosts: new Map(s.hosts.map((h) => [h.hostId, h])),
     gpus: new Map(s.gpus.map((g) => [g.gpuId, g])),
-    vms: new Map(s.vms.map((v) => [v.vmId, v])),
+    vms: new Map(s.vms.map((v) => [v.vmId, withVmDefaults(v)])),
     workloads: new Map(s.workloads.map((w) => [w.workload, w])),
     stats: { ...s.stats },
     recentIds: {
@@ -53,6 +53,24 @@ export function deserializeState(json: string): TwinState {
     },
     modelError: { ...s.modelError },
     modelStaleAlert: s.modelStaleAlert,
+  };
+}
+
+/**
+ * Fields a VM gained after a snapshot was written (the scheduler-model twin: revealed demand, the
+ * prediction's components, `predicted_interference`): an older snapshot's VM starts them empty,
+ * as a VM just placed would, and its next prediction fills them.
+ */
+function withVmDefaults(v: VmState): VmState {
+  const old = v as Partial<VmState> & VmState;
+  return {
+    ...v,
+    demandPct: old.demandPct ?? null,
+    utilWindow: old.utilWindow ?? [],
+    utilOff: old.utilOff ?? 0,
+    prediction: old.prediction ?? null,
+    unprofiled: old.unprofiled ?? false,
+    predictedAlert: old.predictedAlert ?? null,
   };
 }
 

@@ -44,13 +44,32 @@ export interface VmState {
   readonly sloSlowdown: number | null;
   /** Recent progress rates, newest last (the smoothing window). */
   rates: number[];
-  /** Highest GPU utilisation seen recently: telemetry can reveal more demand than the profile says. */
+  /** The last GPU utilisation telemetry reported. */
   measuredUtilPct: number | null;
+  /**
+   * The solo GPU utilisation telemetry has revealed, where it differs from the profile's:
+   * estimated against the scheduler model of the VM's co-location set, so a VM held back by its
+   * neighbours never reads as a light one (demand.ts). Null: the profile's.
+   */
+  demandPct: number | null;
+  /** Recent GPU utilisation samples (newest last) and how many in a row sat off the prediction (signed: + above, − below). */
+  utilWindow: number[];
+  utilOff: number;
   /** Whether the VM exports a progress signal; null until its first sample. */
   hasProgressSignal: boolean | null;
   observedSlowdown: number | null;
   predictedSlowdown: number | null;
+  /** The GPU-time share the prediction implies (solo utilisation ÷ predicted slowdown). */
   share: number | null;
+  /** How the current prediction was reached; null before the first (or while unprofiled). */
+  prediction: {
+    readonly model: string;
+    readonly scheduler: number;
+    readonly residual: number;
+    readonly shareArithmetic: number;
+  } | null;
+  /** The VM's workload (or a co-runner's) was never profiled: no prediction, never a guess. */
+  unprofiled: boolean;
   /** Consecutive samples above / at-or-below the SLO, and when the current run started. */
   above: number;
   below: number;
@@ -58,6 +77,8 @@ export interface VmState {
   samplesSinceObservation: number;
   lastObservedEmitted: number | null;
   alert: ActiveAlert | null;
+  /** The scheduler predicts this VM over its SLO in its new co-location (raised at placement). */
+  predictedAlert: ActiveAlert | null;
   /** Residual observed − predicted, watched for drift (libs/drift). */
   drift: DriftMonitorState;
   driftAlert: (ActiveAlert & { readonly direction: DriftDirection }) | null;
@@ -148,10 +169,18 @@ export interface TwinConfig {
   readonly framebufferAlertAbove: number;
   readonly framebufferClearBelow: number;
   /**
-   * The interference model artifact to predict with (libs/interference; the hybrid = scheduler
-   * model + learned residual). Without one, or where it cannot read a GPU, the share arithmetic.
+   * The interference model artifact whose learned residual corrects libs/scheduler's prediction
+   * (libs/interference; the hybrid). Without one, or where it cannot read a GPU's profiles or was
+   * trained under another policy, the scheduler model alone predicts (`scheduler@<version>`).
    */
   readonly model?: LearnedModel;
+  /**
+   * Telemetry that sits off the prediction by more than this many points of GPU utilisation (or
+   * `demandTolerance` of it, if more) for `demandSamples` samples in a row re-estimates the VM's demand.
+   */
+  readonly demandTolerancePct: number;
+  readonly demandTolerance: number;
+  readonly demandSamples: number;
 }
 
 export const defaultTwinConfig: TwinConfig = {
@@ -166,4 +195,9 @@ export const defaultTwinConfig: TwinConfig = {
   // DESIGN.md: jobs on a vGPU that over-reports its framebuffer halt without an OOM error; capping use at 95% avoided it.
   framebufferAlertAbove: 0.95,
   framebufferClearBelow: 0.9,
+  // Measurement noise on utilisation is ~2% (dcgm-exporter's 1 s averages); the scheduler model's
+  // share is within ~5% of the simulation (libs/scheduler README): 8 points or 20% is well outside both.
+  demandTolerancePct: 8,
+  demandTolerance: 0.2,
+  demandSamples: 2,
 };

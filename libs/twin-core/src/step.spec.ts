@@ -1,4 +1,5 @@
 import { fixtures, type AlertRaised, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
+import { predict, workloadFromFeatures } from '@vgpu-twin/scheduler';
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
 
@@ -25,12 +26,14 @@ const gpu: InventoryEvent = {
   ...fixtures['gpu.registered'],
   data: { ...fixtures['gpu.registered'].data, framebufferMib: 16384 },
 };
+/** Memory busy a fifth of the time a kernel runs (a memory intensity of 0.2). */
+const memUtil = (gpuUtilPct: number) => gpuUtilPct / 5;
 const workload = (name: string, gpuUtilPct: number, soloProgressRate = 10): InventoryEvent => ({
   ...fixtures['workload.profiled'],
   id: `wl-${name}`,
   data: {
     workload: name,
-    features: { gpuUtilPct, memUtilPct: 20, pcieRxMBps: 10, pcieTxMBps: 1 },
+    features: { gpuUtilPct, memUtilPct: memUtil(gpuUtilPct), pcieRxMBps: 10, pcieTxMBps: 1 },
     soloProgressRate,
   },
 });
@@ -54,34 +57,65 @@ describe('twin step', () => {
       out.flatMap((o) => (o.type === 'twin.prediction' ? [[o.data.vmId, o.data.predictedSlowdown]] : [])),
     );
 
-  it('given two VMs whose demands fit on the GPU, predicts no slowdown', () => {
+  /** What libs/scheduler's analytical model says of these profiles as two 8Q vGPUs on a 16 GB GPU, best effort, 1 ms slice. */
+  const scheduler = (...utils: number[]) =>
+    predict({
+      policy: 'best_effort',
+      gpuFramebufferMib: 16384,
+      params: { timeSliceMs: 1 },
+      vms: utils.map((u) => ({
+        framebufferMib: 8192,
+        workload: workloadFromFeatures({ gpuUtilPct: u, memUtilPct: memUtil(u), pcieRxMBps: 10, pcieTxMBps: 1 }),
+      })),
+    }).vms.map((v) => Math.round(v.slowdown * 1e4) / 1e4);
+
+  it('given two VMs whose demands fit on the GPU, predicts with the scheduler model where the share arithmetic sees nothing', () => {
     const state = given(cluster);
     const out = when(state, [place('vm-a', 'heavy'), place('vm-b', 'light')]);
-    expect(predictionsOf(out)).toEqual({ 'vm-a': 1, 'vm-b': 1 }); // 0.9 + 0.1 ≤ 1: best effort serves both fully
+    const [a, b] = scheduler(90, 10);
+    expect(predictionsOf(out)).toEqual({ 'vm-a': a, 'vm-b': b });
+    // 0.9 + 0.1 ≤ 1: the share arithmetic serves both fully; the scheduler still charges waits and switches
+    expect(a).toBeGreaterThan(1);
+    const last = out.filter((o) => o.type === 'twin.prediction').at(-1)!;
+    expect(last.data).toMatchObject({
+      model: 'scheduler@1',
+      shareArithmetic: 1,
+      components: { residual: 0 },
+    });
     expect(state.gpus.get('gpu-1')!.vms).toEqual(['vm-a', 'vm-b']);
   });
 
-  it('given a heavy co-runner, predicts demand ÷ share', () => {
+  it('given a heavy co-runner, predicts what libs/scheduler predicts for the pair', () => {
     const state = given(cluster);
     const out = when(state, [place('vm-a', 'heavy'), place('vm-b', 'hog')]);
-    // best effort water-fill: both ask more than 1/2, so each gets 0.5 → 0.9/0.5 and 0.95/0.5
-    expect(predictionsOf(out)).toMatchObject({ 'vm-a': 1.8, 'vm-b': 1.9 });
+    const [a, b] = scheduler(90, 95);
+    expect(predictionsOf(out)).toMatchObject({ 'vm-a': a, 'vm-b': b });
+    expect(a).toBeGreaterThan(1.5); // two GPU-bound loops on one GPU: each waits for the other's slices
+    const shares = out.filter((o) => o.type === 'twin.prediction').map((o) => o.data.shareArithmetic);
+    expect(shares.at(-1)).toBeCloseTo(1.9, 4); // share arithmetic: 0.95 / 0.5
   });
 
-  it('when a co-runner turns GPU-heavy, telemetry moves the prediction and a sustained slowdown raises one alert naming it', () => {
+  it('when a co-runner turns GPU-heavy, its utilisation above the prediction reveals the demand, and a sustained slowdown raises one alert naming it', () => {
     const state = given([...cluster, place('vm-a', 'heavy'), place('vm-b', 'light')]);
-    const calm = when(state, [sample('vm-a', 0, 10, 90), sample('vm-a', 1, 10, 90)]);
+    const calmUtil = 90 / scheduler(90, 10)[0]!; // what the prediction implies: solo 90% ÷ its slowdown
+    const calm = when(state, [sample('vm-a', 0, 10, calmUtil), sample('vm-a', 1, 10, calmUtil)]);
     expect(calm.filter((o) => o.type === 'alert.raised')).toEqual([]);
 
-    // vm-b now uses 95% of the GPU: vm-a gets half, 0.9/0.5 = 1.8× predicted; it really makes 5 steps/s (10 solo → 2×)
-    const turned = when(state, [sample('vm-b', 2, 10, 95)]);
-    expect(predictionsOf(turned)['vm-a']).toBeCloseTo(1.8);
+    // vm-b's profile says 10%; it now uses 48% of the GPU while vm-a drops to 48%: only vm-b is above its prediction
+    const first = when(state, [sample('vm-a', 2, 5, 48), sample('vm-b', 2, null, 48)]);
+    expect(first.filter((o) => o.type === 'twin.prediction')).toEqual([]); // one sample is not yet a trend
+    const turned = when(state, [sample('vm-a', 3, 5, 48), sample('vm-b', 3, null, 48)]);
+    const vmB = state.vms.get('vm-b')!;
+    expect(vmB.demandPct).toBeGreaterThan(80); // 48% under contention is ~90% alone, not 48%
+    expect(state.vms.get('vm-a')!.demandPct).toBeNull(); // the victim's drop is explained by vm-b, not read as low demand
+    expect(predictionsOf(turned)['vm-a']).toBeGreaterThan(1.5);
+
     const out = when(
       state,
-      [2, 3, 4, 5].map((s) => sample('vm-a', s, 5, 50)),
+      [4, 5].map((s) => sample('vm-a', s, 5, 48)),
     );
-    const alerts = out.filter((o) => o.type === 'alert.raised');
-    expect(alerts).toHaveLength(1); // raised once, after sustainSamples = 3 samples above 1.5
+    const alerts = [...first, ...turned, ...out].filter((o) => o.type === 'alert.raised');
+    expect(alerts).toHaveLength(1); // raised once, after sustainSamples = 3 samples above 1.5 (t = 2, 3, 4)
     expect(alerts[0]!.data).toMatchObject({
       kind: 'interference',
       vmId: 'vm-a',
@@ -90,20 +124,13 @@ describe('twin step', () => {
       clusterId: 'cluster-a',
       aggressorVmId: 'vm-b',
       severity: 'warning', // 2× < 2 × SLO 1.5
-      evidence: {
-        observedSlowdown: 2,
-        predictedSlowdown: 1.8,
-        threshold: 1.5,
-        samples: 3,
-        windowStart: t(2),
-        windowEnd: t(4),
-      },
+      evidence: { observedSlowdown: 2, threshold: 1.5, samples: 3, windowStart: t(2), windowEnd: t(4) },
     });
     expect(alerts[0]!.ts).toBe(t(4));
 
     const back = when(
       state,
-      [6, 7, 8, 9].map((s) => sample('vm-a', s, 9.5, 90)),
+      [6, 7, 8, 9].map((s) => sample('vm-a', s, 9.5, 48)),
     );
     const resolved = back.filter((o) => o.type === 'alert.resolved');
     expect(resolved).toHaveLength(1); // resolved once, after 3 samples at 10/9.5 = 1.05× ≤ 1.5
@@ -248,6 +275,7 @@ describe('twin step', () => {
       data: { ...gpu.data, gpuId: 'gpu-spare' },
     };
     const state = given([...cluster, spare, place('vm-a', 'heavy'), place('vm-b', 'hog')]);
+    const [a, b] = scheduler(90, 95) as [number, number];
     const out = when(
       state,
       [0, 1, 2].map((s) => sample('vm-a', s, 5, 50)),
@@ -257,11 +285,12 @@ describe('twin step', () => {
       fromGpuId: 'gpu-1',
       toGpuId: 'gpu-spare', // the only GPU with room for an 8Q VM
       alertId: expect.stringMatching(/^interference:vm-a:/),
-      // before: both at 0.5 of the GPU — 0.9/0.5 = 1.8× and 0.95/0.5 = 1.9×; after: each alone, 1×
-      before: expect.arrayContaining([{ vmId: 'vm-a', gpuId: 'gpu-1', slowdown: 1.8 }]),
+      // before: the scheduler model's numbers for the pair; after: each alone, 1×
+      before: expect.arrayContaining([{ vmId: 'vm-a', gpuId: 'gpu-1', slowdown: expect.closeTo(a, 3) }]),
     });
     expect(suggestion?.type === 'placement.suggested' && suggestion.data.gain).toBeCloseTo(
-      1.8 + 1.9 - 2 - 0.1,
+      a + b - 2 - 0.1,
+      3,
     ); // minus the default migration cost 0.1
     expect(suggestion?.type === 'placement.suggested' && suggestion.data.reason).toMatch(/gpu-spare/);
   });

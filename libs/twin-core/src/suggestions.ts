@@ -1,37 +1,76 @@
-import type { PlacementSuggested } from '@vgpu-twin/contracts';
+import type { PlacementSuggested, WorkloadFeatures } from '@vgpu-twin/contracts';
 import {
   suggestMove,
   suggestionEventData,
   type ClusterView,
+  type GpuView,
   type SlowdownModel,
   type VmView,
 } from '@vgpu-twin/placement';
-import { gpuShares, slowdownFromShare } from './share-model';
+import { MAX_SLOWDOWN, predictSet } from './predict';
 import type { TwinConfig, TwinState, VmState } from './state';
 
 /**
- * Demand rides in the view's workload name — `resnet50-train at 92% GPU` — so placement's memo
- * (keyed by workload) keys on it too, and a suggestion's reason reads well.
+ * A VM's demand rides in the view's workload name — `a3c-train at 95% GPU` — where telemetry has
+ * revealed one other than the profile's, so placement's memo (keyed by workload) keys on it too,
+ * and a suggestion's reason reads well.
  */
-const DEMAND_SUFFIX = / at (\d+)% GPU$/;
-const nameWithDemand = (workload: string, demand: number) =>
-  `${workload} at ${Math.round(demand * 100)}% GPU`;
-const demandOf = (v: VmView) => Number(DEMAND_SUFFIX.exec(v.workload)?.[1] ?? 100) / 100;
+const DEMAND_SUFFIX = / at (\d+(?:\.\d+)?)% GPU$/;
 
-/** The twin's own share arithmetic, so a suggestion's numbers agree with its predictions. */
-const shareModel: SlowdownModel = (vm, coRunners, gpu) => {
-  const members = [vm, ...coRunners];
-  const shares = gpuShares(
-    gpu.policy,
-    members.map((m) => ({ demand: demandOf(m), framebufferMib: m.framebufferMib })),
-    gpu.framebufferMib,
-  );
-  return Math.min(1000, slowdownFromShare(demandOf(vm), shares[0]!));
-};
+function viewName(vm: VmState): string {
+  return vm.demandPct === null ? vm.workload : `${vm.workload} at ${Math.round(vm.demandPct)}% GPU`;
+}
 
 /**
- * The best single move for an interference alert (libs/placement), scored on each VM's current
- * demand — the profile's, or more where telemetry has shown more — or null when no move helps.
+ * The twin's own model as placement's slowdown model: libs/scheduler's prediction of the whole
+ * set plus the learned residual (predict.ts), so a suggestion's numbers agree with the twin's
+ * predictions. A VM whose workload was never profiled scores as the worst case: nothing is moved
+ * next to what cannot be predicted.
+ */
+export function twinSlowdownModel(state: TwinState, config: TwinConfig): SlowdownModel {
+  const featuresOf = (v: VmView): WorkloadFeatures | undefined => {
+    const m = DEMAND_SUFFIX.exec(v.workload);
+    const base = m ? v.workload.slice(0, m.index) : v.workload;
+    const f = state.workloads.get(base)?.features;
+    if (!f || !m) return f;
+    const demand = Number(m[1]);
+    const scale = f.gpuUtilPct > 0 ? demand / f.gpuUtilPct : 1;
+    return { ...f, gpuUtilPct: demand, memUtilPct: Math.min(100, f.memUtilPct * scale) };
+  };
+  return (vm, coRunners, gpu: GpuView) => {
+    const members = [vm, ...coRunners].map((v) => ({
+      framebufferMib: v.framebufferMib,
+      features: featuresOf(v),
+    }));
+    if (members.some((m) => !m.features)) return MAX_SLOWDOWN;
+    const timeSliceMs = (gpu as GpuView & { timeSliceMs?: number }).timeSliceMs ?? 1;
+    const p = predictSet(
+      { policy: gpu.policy, framebufferMib: gpu.framebufferMib, timeSliceMs },
+      members as { framebufferMib: number; features: WorkloadFeatures }[],
+      config.model,
+    );
+    return p[0]!.slowdown;
+  };
+}
+
+/** The placement view of the twin's inventory (VM workloads named with their revealed demand). */
+export function clusterView(state: TwinState): ClusterView {
+  const vms = new Map<string, VmView>();
+  for (const [id, vm] of state.vms) {
+    vms.set(id, {
+      vmId: id,
+      gpuId: vm.gpuId,
+      profile: vm.profile,
+      framebufferMib: vm.framebufferMib,
+      workload: viewName(vm),
+    });
+  }
+  return { hosts: state.hosts, gpus: state.gpus, vms };
+}
+
+/**
+ * The best single move for an interference alert (libs/placement), scored by the twin's model on
+ * each VM's current demand, or null when no move helps.
  */
 export function suggestFor(
   state: TwinState,
@@ -40,22 +79,15 @@ export function suggestFor(
   alertId: string,
   cause: { id: string; ts: string },
   config: TwinConfig,
-  demand: (vm: VmState) => number,
 ): PlacementSuggested | null {
-  const vms = new Map<string, VmView>();
-  for (const [id, vm] of state.vms) {
-    vms.set(id, {
-      vmId: id,
-      gpuId: vm.gpuId,
-      profile: vm.profile,
-      framebufferMib: vm.framebufferMib,
-      workload: nameWithDemand(vm.workload, demand(vm)),
-    });
-  }
-  const cluster: ClusterView = { hosts: state.hosts, gpus: state.gpus, vms };
   let move;
   try {
-    move = suggestMove({ cluster, victimVmId: victim.vmId, aggressorVmId, model: shareModel });
+    move = suggestMove({
+      cluster: clusterView(state),
+      victimVmId: victim.vmId,
+      aggressorVmId,
+      model: twinSlowdownModel(state, config),
+    });
   } catch {
     return null; // an inventory the placement rules cannot read (an unknown GPU model): no suggestion
   }

@@ -33,9 +33,32 @@ import {
   type Metrics,
   type RegressorKind,
 } from '@vgpu-twin/interference';
+import { catalogueDataset } from '@vgpu-twin/simulation';
 
 /** Gavel's measured pair throughputs, relative to the repository root (../shared/data/README.md). */
 export const DEFAULT_GAVEL_FILE = '../shared/data/gavel/pair_throughputs.json';
+
+/**
+ * The interference model that ships, and how it is made. `npm run model:default`
+ * (tools/model-default.mjs) runs, with the built CLI, `model generate <generate> --out DIR` and
+ * `model train --profiles DIR/profiles.csv --pairs DIR/pairs.csv <train> --out <file>`;
+ * model-default.spec.ts runs the same two commands in-process and checks that the committed file is
+ * byte-identical. Everything in the artifact is a function of these arguments (createdAt included).
+ */
+export const DEFAULT_MODEL = {
+  file: 'models/default/hybrid.json',
+  generate: ['--dataset', 'catalogue', '--seed', '1'],
+  train: [
+    '--features',
+    'extend',
+    '--model',
+    'hybrid',
+    '--seed',
+    '42',
+    '--created-at',
+    '2026-01-01T00:00:00Z',
+  ],
+} as const;
 
 /**
  * `vgpu-twin model …`: the interference model (libs/interference) from the command line. Data and
@@ -54,23 +77,42 @@ export function registerModelCommands(program: Command): void {
   model
     .command('generate')
     .description(
-      'Write SYNTHETIC profiles.csv and pairs.csv: 14 workloads (7 model types × 2 batch sizes), all 196 ordered ' +
-        'pairs, slowdowns from the scheduler simulation plus measurement noise',
+      'Write simulated training data, profiles.csv and pairs.csv. --dataset synthetic: 14 workloads (7 model types ' +
+        '× 2 batch sizes, Xu et al. style), all 196 ordered pairs, slowdowns from the scheduler simulation plus ' +
+        "measurement noise. --dataset catalogue: the simulator's own workload catalogue (libs/simulation), each " +
+        "profiled alone, all ordered pairs as two 8Q vGPUs, slowdowns = the simulator's ground truth (no noise); " +
+        'the default model (models/default/hybrid.json) is trained on it',
     )
     .addOption(new Option('--out <dir>', 'output directory (required; created if missing)'))
     .addOption(new Option('--seed <n>', 'random seed (integer)').default('1'))
+    .addOption(
+      new Option(
+        '--dataset <name>',
+        "synthetic: the 14 Xu et al.-style workloads; catalogue: the simulator's workload catalogue",
+      )
+        .choices(['synthetic', 'catalogue'])
+        .default('synthetic'),
+    )
     .action(function (this: Command) {
-      const o = this.opts<{ out?: string; seed: string }>();
+      const o = this.opts<{ out?: string; seed: string; dataset: 'synthetic' | 'catalogue' }>();
       const out = required(this, '--out', o.out);
       const seed = parseInteger(this, '--seed', o.seed, 0);
-      const data = generateSynthetic({
-        seed,
-        onProgress: (done, total) => {
-          if (done % 28 === 0 || done === total) progress(`generate: ${done}/${total} pairs simulated`);
-        },
-      });
+      const onProgress = (done: number, total: number) => {
+        if (done % 28 === 0 || done === total) progress(`generate: ${done}/${total} pairs simulated`);
+      };
+      const data =
+        o.dataset === 'catalogue'
+          ? catalogueDataset({ seed, onProgress })
+          : generateSynthetic({ seed, onProgress });
       writeData(this, out, data.profiles, data.pairs, data.comment);
-      print({ out, workloads: data.profiles.rows.size, pairs: data.pairs.length, synthetic: true, seed });
+      print({
+        out,
+        dataset: o.dataset,
+        workloads: data.profiles.rows.size,
+        pairs: data.pairs.length,
+        synthetic: true,
+        seed,
+      });
     });
 
   model

@@ -171,6 +171,75 @@ export function registerPlaceCommands(program: Command): void {
       }
       print({ clusterId: parsed.clusterId, moves: moves.map(roundMove) });
     });
+
+  place
+    .command('score')
+    .description(
+      "Where should a new VM go? Asks a running twin's what-if API (POST /v1/twin/what-if): every candidate GPU " +
+        "scored by the twin's model from its live state — the new VM's predicted slowdown and what it does to " +
+        'the VMs already there — cheapest first. Prints the answer as JSON.',
+    )
+    .addOption(
+      new Option('--url <url>', 'the twin (or the all-in-one process)').default('http://127.0.0.1:8080'),
+    )
+    .addOption(new Option('--profile <type>', 'vGPU type of the new VM, e.g. 8Q'))
+    .addOption(new Option('--workload <name>', 'its workload: a name the twin has a workload.profiled for'))
+    .addOption(new Option('--candidates <ids>', 'comma-separated GPU ids to consider (default: every GPU)'))
+    .addOption(new Option('--limit <n>', 'print at most this many candidates').default('10'))
+    .action(async function (this: Command) {
+      const o = this.opts<{
+        url: string;
+        profile?: string;
+        workload?: string;
+        candidates?: string;
+        limit: string;
+      }>();
+      if (!o.profile) fail(this, '--profile', 'is required: the vGPU type, e.g. 8Q');
+      if (!o.workload) fail(this, '--workload', 'is required: a profiled workload name');
+      const limit = int(this, '--limit', o.limit, 1, 1_000_000);
+      let url: URL;
+      try {
+        url = new URL('/v1/twin/what-if', o.url);
+      } catch {
+        fail(this, '--url', `'${o.url}' is not a URL`);
+      }
+      const body = {
+        vm: { profile: o.profile, workload: o.workload },
+        ...(o.candidates
+          ? {
+              candidates: o.candidates
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean),
+            }
+          : {}),
+      };
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      } catch (e) {
+        fail(this, '--url', `cannot reach ${url.origin}: ${(e as Error).message}`);
+      }
+      const text = await res.text();
+      if (!res.ok) {
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {
+          // not JSON: print as it came
+        }
+        this.error(`error: the twin answered ${res.status}: ${message}`, {
+          exitCode: 1,
+          code: 'vgpu-twin.whatIf',
+        });
+      }
+      const answer = JSON.parse(text) as { candidates: unknown[] };
+      print({ ...answer, candidates: answer.candidates.slice(0, limit) });
+    });
 }
 
 function roundMove(m: MoveSuggestion) {

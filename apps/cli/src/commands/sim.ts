@@ -1,5 +1,8 @@
 import { Option, type Command } from 'commander';
-import { SchedulingPolicy } from '@vgpu-twin/contracts';
+import { SchedulingPolicy, ValidationError, type DomainEvent } from '@vgpu-twin/contracts';
+import { createScenarioRun, scenarioDurationS } from '@vgpu-twin/simulation';
+import { z } from 'zod';
+import { DEFAULT_ALIBABA_NODES, loadScenario, Simulator, type LoadedScenario } from '@vgpu-twin/simulator';
 import {
   findGpu,
   findProfile,
@@ -15,14 +18,16 @@ import {
 } from '@vgpu-twin/scheduler';
 
 /**
- * `vgpu-twin sim share` and `vgpu-twin sim colocate`: the scheduler model from the command line.
+ * `vgpu-twin sim share` and `vgpu-twin sim colocate`: the scheduler model from the command line;
+ * `vgpu-twin sim run`: a scenario's event stream (libs/simulation), printed or posted to ingest.
  * JSON on stdout; a bad option is reported on stderr, naming the option, with exit code 2.
  */
 export function registerSimCommands(program: Command): void {
   const sim = program
     .command('sim')
     .description(
-      'Time-slice scheduler model of one shared GPU (libs/scheduler): GPU shares and co-location slowdowns',
+      'Time-slice scheduler model of one shared GPU (libs/scheduler): GPU shares and co-location slowdowns; ' +
+        'and scenarios run against its discrete-event simulation',
     );
 
   const gpuOption = () =>
@@ -185,6 +190,148 @@ export function registerSimCommands(program: Command): void {
         }),
         busy: round(result.busy),
       });
+    });
+
+  sim
+    .command('run')
+    .description(
+      "Run a scenario: its cluster's inventory, then per tick the timeline's changes and one telemetry sample per " +
+        'VM and per GPU, all from the ground truth (libs/scheduler simulate). NDJSON on stdout, or posted to --ingest',
+    )
+    .addOption(new Option('--scenario <file>', "scenario file (JSON; required): 'demo' is the built-in one"))
+    .addOption(
+      new Option(
+        '--ingest <url>',
+        'post to this ingest API (/v1/inventory, /v1/telemetry) instead of printing',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--duration <s>',
+        "seconds of event time (default: the scenario's durationS, else its last timeline action + 60 s)",
+      ),
+    )
+    .addOption(
+      new Option('--tick-ms <ms>', 'wall-clock ms between ticks (default: 1000 with --ingest, 0 without)'),
+    )
+    .addOption(new Option('--step-ms <ms>', 'event-time ms per tick').default('1000'))
+    .addOption(new Option('--start <iso>', 'event time of the first tick, ISO-8601 UTC (default: now)'))
+    .addOption(new Option('--seed <n>', "seed of the noise and the ground truth (default: the scenario's)"))
+    .addOption(new Option('--api-key <key>', 'API key sent to --ingest'))
+    .addOption(
+      new Option('--alibaba-nodes <file>', 'node list a cluster.alibaba scenario samples').default(
+        DEFAULT_ALIBABA_NODES,
+      ),
+    )
+    .addHelpText(
+      'after',
+      '\nThe scenario format: libs/simulation/src/scenario/scenario.schema.json (JSON Schema, for editors) and the\n' +
+        'README. Same scenario, --start, --step-ms and --seed: the same NDJSON, byte for byte. Progress goes to stderr.',
+    )
+    .action(async function (this: Command) {
+      const o = this.opts<{
+        scenario?: string;
+        ingest?: string;
+        duration?: string;
+        tickMs?: string;
+        stepMs: string;
+        start?: string;
+        seed?: string;
+        apiKey?: string;
+        alibabaNodes: string;
+      }>();
+      if (!o.scenario) fail(this, '--scenario', "is required: a scenario file, or 'demo'");
+      let loaded: LoadedScenario;
+      try {
+        loaded = loadScenario(o.scenario, o.alibabaNodes);
+      } catch (e) {
+        if (e instanceof ValidationError) fail(this, '--scenario', e.message);
+        throw e;
+      }
+      if (o.ingest !== undefined && !URL.canParse(o.ingest))
+        fail(this, '--ingest', `'${o.ingest}' must be a URL such as http://127.0.0.1:8080`);
+      const positive = (x: number) => x > 0;
+      const duration =
+        o.duration === undefined
+          ? undefined
+          : parseNumber(this, '--duration', o.duration, positive, 'a number of seconds > 0');
+      const stepMs = parseNumber(
+        this,
+        '--step-ms',
+        o.stepMs,
+        (x) => Number.isInteger(x) && x > 0,
+        'an integer > 0',
+      );
+      const tickMs =
+        o.tickMs === undefined
+          ? o.ingest
+            ? 1000
+            : 0
+          : parseNumber(this, '--tick-ms', o.tickMs, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0');
+      const seed =
+        o.seed === undefined
+          ? undefined
+          : parseNumber(this, '--seed', o.seed, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0');
+      if (o.start !== undefined && !z.iso.datetime().safeParse(o.start).success)
+        fail(this, '--start', `'${o.start}' must be an ISO-8601 UTC time such as 2026-03-01T00:00:00Z`);
+      const startMs = o.start !== undefined ? Date.parse(o.start) : Date.now();
+      const log = (line: string) => void process.stderr.write(`${line}\n`);
+
+      if (o.ingest !== undefined) {
+        const sim = new Simulator(
+          {
+            SIM_INGEST_URL: o.ingest,
+            SIM_API_KEY: o.apiKey,
+            SIM_SCENARIO: o.scenario,
+            SIM_ALIBABA_NODES: o.alibabaNodes,
+            SIM_SEED: seed,
+            SIM_TICK_MS: tickMs,
+            SIM_STEP_MS: stepMs,
+            SIM_START: new Date(startMs).toISOString(),
+            SIM_DURATION_S: duration ?? scenarioDurationS(loaded.scenario),
+          },
+          { scenario: loaded, log },
+        );
+        await sim.start();
+        await sim.finished;
+        if (sim.error) throw sim.error;
+        log(`sim run: posted ${sim.sent} events to ${o.ingest} (${sim.failures} retried posts)`);
+        return;
+      }
+
+      const run = createScenarioRun(loaded.scenario, {
+        startMs,
+        stepMs,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(loaded.alibabaNodes ? { alibabaNodes: loaded.alibabaNodes } : {}),
+      });
+      const seconds = duration ?? run.durationS;
+      const ticks = Math.ceil((seconds * 1000) / stepMs);
+      let events = 0;
+      const emit = async (batch: readonly DomainEvent[]) => {
+        if (batch.length === 0) return;
+        events += batch.length;
+        const text = batch.map((e) => `${JSON.stringify(e)}\n`).join('');
+        if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+      };
+      log(
+        `sim run: scenario '${loaded.scenario.name}' (${loaded.source}): ${run.cluster.gpus.length} GPUs, ` +
+          `${ticks} ticks of ${stepMs} ms (${seconds} s of event time)`,
+      );
+      for (const note of run.cluster.notes) log(`sim run: ${note}`);
+      await emit(run.inventory());
+      let lastReport = Date.now();
+      for (let i = 0; i < ticks; i++) {
+        const t = run.tick();
+        await emit(t.inventory);
+        await emit(t.telemetry);
+        if (Date.now() - lastReport >= 2000) {
+          lastReport = Date.now();
+          log(`sim run: +${t.elapsedS} s of ${seconds} s, ${events} events`);
+        }
+        if (tickMs > 0 && i < ticks - 1) await new Promise((r) => setTimeout(r, tickMs));
+      }
+      log(`sim run: ${events} events`);
     });
 }
 

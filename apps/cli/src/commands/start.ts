@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { IngestConfigSchema, IngestModule, configureIngestHttp } from '@vgpu-twin/ingest';
 import { NotifierConfigSchema, NotifierModule } from '@vgpu-twin/notifier';
-import { Simulator, SimulatorConfigSchema } from '@vgpu-twin/simulator';
-import { TwinConfigSchema, TwinModule } from '@vgpu-twin/twin';
+import { loadScenarioAtStart, loadSimulatorConfig, Simulator } from '@vgpu-twin/simulator';
+import { TwinConfigSchema, TwinModule, loadModel } from '@vgpu-twin/twin';
+import { SCHEDULER_MODEL } from '@vgpu-twin/twin-core';
 import { bootService, envPort, listeningPort, loadConfig } from '@vgpu-twin/service-kit';
 import { z } from 'zod';
 
@@ -26,7 +27,11 @@ export async function start(
   const ingest = loadConfig(IngestConfigSchema, merged);
   const twin = loadConfig(TwinConfigSchema, merged);
   const notifier = loadConfig(NotifierConfigSchema, merged);
-  const simConfig = loadConfig(SimulatorConfigSchema, merged);
+  const simConfig = loadSimulatorConfig(merged);
+  // Read and check the scenario before anything listens: a bad file stops the start, in one line.
+  const scenario = options.simulator
+    ? loadScenarioAtStart(simConfig.SIM_SCENARIO, simConfig.SIM_ALIBABA_NODES)
+    : null;
   const app = await bootService(
     {
       name: 'VgpuTwin',
@@ -42,19 +47,26 @@ export async function start(
       banner: (url, log) =>
         `vgpu-twin is running (log: ${log.EVENT_LOG}, data: ${log.VGPU_TWIN_DATA_DIR})\n` +
         `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n  twin:       ${url}/v1/twin/status\n` +
-        `  model:      ${twin.TWIN_MODEL ? `interference model from ${twin.TWIN_MODEL}` : 'share arithmetic (set TWIN_MODEL to predict with a trained model)'}`,
+        `  model:      ${describeModel(twin.TWIN_MODEL)}`,
     },
     merged,
   );
   const port = listeningPort(app);
-  const sim = options.simulator
-    ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` })
+  const sim = scenario
+    ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` }, { scenario })
     : null;
   await sim?.start();
   return async () => {
     await sim?.stop();
     await app.close();
   };
+}
+
+/** The banner's model line: which artifact corrects the scheduler model, or that it predicts alone. */
+function describeModel(path: string): string {
+  if (path === 'none') return `${SCHEDULER_MODEL} alone (TWIN_MODEL=none)`;
+  const { model, file } = loadModel(path);
+  return `${model.name} — libs/scheduler's time-slice model + the learned residual of ${file}`;
 }
 
 export function registerStartCommand(program: Command): void {

@@ -1,9 +1,9 @@
-import { gpuShares, slowdownFromShare, waterFill } from './share-model';
+import { arithmeticShares as gpuShares, shareArithmetic, waterFill } from './share-arithmetic';
 
 const gb4 = 4096;
 const gpu16 = 16384;
 
-describe('share model', () => {
+describe('share arithmetic (the baseline)', () => {
   describe('given a 16 GB GPU with three 4 GB vGPUs, only the first active (DESIGN.md worked example)', () => {
     const vgpus = [
       { demand: 1, framebufferMib: gb4 },
@@ -29,8 +29,17 @@ describe('share model', () => {
   });
 
   it('does not slow a VM that gets all it asks for, and slows by demand/share otherwise', () => {
-    expect(slowdownFromShare(0.6, 0.6)).toBe(1);
-    expect(slowdownFromShare(0.9, 0.5)).toBeCloseTo(1.8); // 0.9 / 0.5
-    expect(slowdownFromShare(0, 0)).toBe(1);
+    const gpu = 16384;
+    const [light, heavy] = shareArithmetic(
+      'best_effort',
+      [
+        { demand: 0.4, framebufferMib: 8192 },
+        { demand: 0.9, framebufferMib: 8192 },
+      ],
+      gpu,
+    );
+    expect(light).toBe(1); // 0.4 ≤ the fair half: it gets all it asks for
+    expect(heavy).toBeCloseTo(1.5); // 0.9 / (1 − 0.4)
+    expect(shareArithmetic('equal_share', [{ demand: 0, framebufferMib: 8192 }], gpu)).toEqual([1]); // no demand
   });
 });

@@ -1,0 +1,5 @@
+export * from './catalogue';
+export * from './profile';
+export * from './truth';
+export * from './dataset';
+export * from './scenario';
