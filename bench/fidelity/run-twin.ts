@@ -4,7 +4,12 @@
  * twin-core's `step` with the given model. Shared by bench/fidelity and its tests.
  */
 import type { AlertRaised, AlertResolved, PlacementSuggested } from '@vgpu-twin/contracts';
-import { createScenarioRun, type Scenario, type ScenarioRunOptions, type VmTruth } from '@vgpu-twin/simulation';
+import {
+  createScenarioRun,
+  type Scenario,
+  type ScenarioRunOptions,
+  type VmTruth,
+} from '@vgpu-twin/simulation';
 import { defaultTwinConfig, initialState, step, type TwinConfig, type TwinState } from '@vgpu-twin/twin-core';
 
 export interface TwinRunSample {
@@ -30,7 +35,11 @@ export interface TwinRun {
 
 export function runTwin(
   scenario: Scenario,
-  o: { readonly config?: TwinConfig; readonly durationS?: number; readonly run?: Partial<ScenarioRunOptions> } = {},
+  o: {
+    readonly config?: TwinConfig;
+    readonly durationS?: number;
+    readonly run?: Partial<ScenarioRunOptions>;
+  } = {},
 ): TwinRun {
   const config = o.config ?? defaultTwinConfig;
   const run = createScenarioRun(scenario, { startMs: Date.UTC(2026, 2, 1), stepMs: 1000, ...o.run });

@@ -51,7 +51,7 @@ describe('simulator', () => {
           '1000 ms of event time every 1 ms, for 22 s',
       );
       expect(lines).toContainEqual(
-        expect.stringMatching(/^simulator: \+20 s vm-002 now runs a3c-train-heavy: \(a\)/),
+        expect.stringMatching(/^simulator: \+20 s vm-002 now runs [a-z0-9-]+: \(a\)/),
       );
       expect(sim.error).toBeNull();
     });

@@ -43,7 +43,13 @@ export const ObservationMade = eventSchema(
   }),
 );
 
-export const AlertKind = z.enum(['interference', 'predicted_interference', 'drift', 'framebuffer', 'model_stale']);
+export const AlertKind = z.enum([
+  'interference',
+  'predicted_interference',
+  'drift',
+  'framebuffer',
+  'model_stale',
+]);
 export type AlertKind = z.infer<typeof AlertKind>;
 export const Severity = z.enum(['info', 'warning', 'critical']);
 export type Severity = z.infer<typeof Severity>;

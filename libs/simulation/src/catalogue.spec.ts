@@ -14,9 +14,9 @@ const SIMULATOR_NAMES = [
 ];
 
 describe('the workload catalogue', () => {
-  it('given the catalogue, then it holds 14–18 uniquely named, valid loops, the simulator’s seven among them', () => {
+  it('given the catalogue, then it holds 14–20 uniquely named, valid loops, the simulator’s seven among them', () => {
     expect(WORKLOAD_CATALOGUE.length).toBeGreaterThanOrEqual(14);
-    expect(WORKLOAD_CATALOGUE.length).toBeLessThanOrEqual(18);
+    expect(WORKLOAD_CATALOGUE.length).toBeLessThanOrEqual(20); // few enough that every ordered pair trains in seconds
     expect(new Set(CATALOGUE_NAMES).size).toBe(WORKLOAD_CATALOGUE.length);
     expect(CATALOGUE_NAMES).toEqual(expect.arrayContaining(SIMULATOR_NAMES));
     for (const w of WORKLOAD_CATALOGUE) {

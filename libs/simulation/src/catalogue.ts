@@ -293,6 +293,49 @@ export const WORKLOAD_CATALOGUE: readonly CatalogueWorkload[] = [
     progressUnit: 'steps',
   },
 
+  {
+    // A batch-inference service at low load: ~1 ms kernels (one batched forward pass each),
+    // 0.94 / (0.94 + 8.5 + 0.002) = 10% GPU alone, the rest waiting for requests. Ours, plausible.
+    name: 'llm-infer',
+    description:
+      'Batched LLM inference at low load: ~1 ms kernels, long idle gaps between requests, 10% GPU alone',
+    workload: {
+      kind: 'active',
+      name: 'llm-infer',
+      kernel: lognormal(0.9, 0.3), // mean 0.9 e^{0.045} = 0.94 ms
+      cpu: exponential(8.5),
+      pcie: fixed(0.002),
+      memoryIntensity: 0.5,
+    },
+    fbMib: 6000,
+    vcpuUtilPct: 15,
+    vmMemUtilPct: 40,
+    threadsPerKernel: 256,
+    soloProgressRate: 100,
+    progressUnit: 'requests',
+  },
+  {
+    // The same service at peak load: the same kernels back to back, 0.94 / (0.94 + 0.05 + 0.002)
+    // = 95% GPU alone. Its kernels do not change, only the gaps between them: exactly what the
+    // twin can recover from utilisation telemetry (the demand under contention).
+    name: 'llm-infer-peak',
+    description: 'llm-infer at peak load: the same ~1 ms kernels back to back, 95% GPU alone',
+    workload: {
+      kind: 'active',
+      name: 'llm-infer-peak',
+      kernel: lognormal(0.9, 0.3),
+      cpu: exponential(0.05),
+      pcie: fixed(0.002),
+      memoryIntensity: 0.5,
+    },
+    fbMib: 6000,
+    vcpuUtilPct: 60,
+    vmMemUtilPct: 40,
+    threadsPerKernel: 256,
+    soloProgressRate: 950,
+    progressUnit: 'requests',
+  },
+
   // ── libs/scheduler's microbenchmark presets (the two-VM P100 study, DESIGN.md).
   microbenchmark('short-kernel', 'Microbenchmark: 0.1 ms kernels after 0.1 ms CPU steps (scheduler preset)', {
     fbMib: 1024,
@@ -348,7 +391,9 @@ export const WORKLOAD_CATALOGUE: readonly CatalogueWorkload[] = [
   ),
   {
     // A VM that holds a vGPU and runs nothing (a desktop left idle). Under equal share it still
-    // owns its slices; under best effort it gives them away. No progress, so no solo profile.
+    // owns its slices; under best effort it gives them away. Its solo profile is all zeros — an
+    // operator can measure that too — and its "progress" a nominal heartbeat of 1/s, so the twin
+    // knows it (and its neighbours stay predictable) rather than marking it unprofiled.
     name: 'idle',
     description: 'Idle VM: holds its vGPU, launches nothing (scheduler idle preset)',
     workload: WORKLOAD_PRESETS.idle,
@@ -356,8 +401,8 @@ export const WORKLOAD_CATALOGUE: readonly CatalogueWorkload[] = [
     vcpuUtilPct: 2,
     vmMemUtilPct: 10,
     threadsPerKernel: 0,
-    soloProgressRate: 0,
-    progressUnit: 'none',
+    soloProgressRate: 1,
+    progressUnit: 'heartbeats',
   },
 ];
 

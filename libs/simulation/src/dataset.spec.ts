@@ -17,11 +17,11 @@ describe('catalogueDataset: training data from the catalogue', () => {
 
   it('covers every active catalogue workload, alone and in every ordered pair', () => {
     const names = [...data.profiles.rows.keys()];
-    expect(names).toHaveLength(16); // 17 entries less idle
+    expect(names).toHaveLength(18); // 19 entries less idle
     expect(names).not.toContain('idle');
     expect(data.profiles.columns).toEqual([...SYNTHETIC_COLUMNS]);
-    expect(data.pairs).toHaveLength(16 * 16);
-    expect(new Set(data.pairs.map((p) => `${p.workload}|${p.coRunner}`)).size).toBe(256);
+    expect(data.pairs).toHaveLength(18 * 18);
+    expect(new Set(data.pairs.map((p) => `${p.workload}|${p.coRunner}`)).size).toBe(324); // 18 × 18 ordered pairs
     expect(data.pairs.every((p) => p.gpu === 'V100-16GB' && p.policy === 'best_effort')).toBe(true);
     expect(data.comment).toMatch(/^SIMULATED data .* seed 3\b/);
   });

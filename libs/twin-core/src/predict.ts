@@ -121,6 +121,9 @@ function computeSet(
   model: LearnedModel | undefined,
 ): VmPrediction[] {
   const learned = model && model.regressor.policy === gpu.policy ? vectorsFor(model, members) : null;
+  const idle = members.map(
+    (m) => m.features.gpuUtilPct <= 0 && m.features.pcieRxMBps + m.features.pcieTxMBps <= 0,
+  );
   const columns = learned ? model!.regressor.schedulerColumns : null;
   // An over-committed GPU is an inventory error the twin reports elsewhere; predict it as if it fit.
   const fbSum = members.reduce((s, m) => s + m.framebufferMib, 0);
@@ -140,7 +143,7 @@ function computeSet(
   );
   return members.map((m, i) => {
     const s = Math.min(MAX_SLOWDOWN, scheduler.vms[i]!.slowdown);
-    const residual = learned ? residualOf(model!, learned, i, s) : 0;
+    const residual = learned && !idle[i] ? residualOf(model!, learned, idle, i, s) : 0;
     const slowdown = Math.min(MAX_SLOWDOWN, Math.max(1, s + residual));
     return {
       slowdown,
@@ -174,12 +177,20 @@ function vectorsFor(model: LearnedModel, members: readonly SetMember[]): number[
  * for what it misses pair by pair). A plain forest or linear model predicts the slowdown itself
  * (overheads added over co-runners); its residual is what it says beyond the scheduler.
  */
-function residualOf(model: LearnedModel, vectors: readonly number[][], i: number, scheduler: number): number {
+function residualOf(
+  model: LearnedModel,
+  vectors: readonly number[][],
+  idle: readonly boolean[],
+  i: number,
+  scheduler: number,
+): number {
   const r = model.regressor;
   const own = vectors[i]!;
   const pairwise: number[] = [];
   for (let j = 0; j < vectors.length; j++) {
-    if (j === i) continue;
+    // An idle co-runner (no kernels, no copies) interacts with nothing: no pair to correct, and
+    // no such pair in any training set to have learned a correction from.
+    if (j === i || idle[j]) continue;
     const x = [...own, ...vectors[j]!];
     pairwise.push(r.kind === 'hybrid' ? predictPairVector(r, x, () => 0) : predictPairVector(r, x, () => 1));
   }

@@ -65,7 +65,12 @@ describe('twin step', () => {
       params: { timeSliceMs: 1 },
       vms: utils.map((u) => ({
         framebufferMib: 8192,
-        workload: workloadFromFeatures({ gpuUtilPct: u, memUtilPct: memUtil(u), pcieRxMBps: 10, pcieTxMBps: 1 }),
+        workload: workloadFromFeatures({
+          gpuUtilPct: u,
+          memUtilPct: memUtil(u),
+          pcieRxMBps: 10,
+          pcieTxMBps: 1,
+        }),
       })),
     }).vms.map((v) => Math.round(v.slowdown * 1e4) / 1e4);
 

@@ -7,7 +7,13 @@ import { whatIf } from './what-if';
 const gpu = (gpuId: string): InventoryEvent => ({
   ...fixtures['gpu.registered'],
   id: `g-${gpuId}`,
-  data: { ...fixtures['gpu.registered'].data, gpuId, model: 'V100-16GB', framebufferMib: 16384, policy: 'best_effort' },
+  data: {
+    ...fixtures['gpu.registered'].data,
+    gpuId,
+    model: 'V100-16GB',
+    framebufferMib: 16384,
+    policy: 'best_effort',
+  },
 });
 const trainer = { gpuUtilPct: 80, memUtilPct: 16, pcieRxMBps: 10, pcieTxMBps: 1, kernelMs: 3 }; // long kernels (> 1 ms)
 const infer = { gpuUtilPct: 40, memUtilPct: 8, pcieRxMBps: 10, pcieTxMBps: 1, kernelMs: 0.1 }; // short kernels
@@ -73,8 +79,12 @@ describe('what-if: where should a new VM go', () => {
 
   it('refuses an unknown workload or vGPU type, naming it', () => {
     expect(() => whatIf(state, defaultTwinConfig, { vm: { profile: '8Q', workload: 'nope' } })).toThrow(
-      new ValidationError("unknown workload 'nope': the twin has no workload.profiled for it; profiled: infer, trainer"),
+      new ValidationError(
+        "unknown workload 'nope': the twin has no workload.profiled for it; profiled: infer, trainer",
+      ),
     );
-    expect(() => whatIf(state, defaultTwinConfig, { vm: { profile: '9Q', workload: 'infer' } })).toThrow(/'9Q'/);
+    expect(() => whatIf(state, defaultTwinConfig, { vm: { profile: '9Q', workload: 'infer' } })).toThrow(
+      /'9Q'/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { ValidationError } from '@vgpu-twin/contracts';
-import { PlacementRules, type GpuView, type PlacementIssue, type VmView } from '@vgpu-twin/placement';
+import { PlacementRules, type PlacementIssue, type VmView } from '@vgpu-twin/placement';
 import { GPU_CATALOG, findProfile, type VgpuProfile } from '@vgpu-twin/scheduler';
 import { effectiveFeatures, predictSet, SCHEDULER_MODEL, type SetMember } from './predict';
 import type { GpuState, TwinConfig, TwinState } from './state';
@@ -81,7 +81,7 @@ export function whatIf(state: TwinState, config: TwinConfig, req: WhatIfRequest)
       };
       vms.set(gpu.model, vm);
     }
-    if (!rules.fits(vm, gpu as GpuView)) {
+    if (!rules.fits(vm, gpu)) {
       const issues: PlacementIssue[] = [];
       rules.check(vm, gpu, issues);
       infeasible.push({ gpuId, reason: issues.map((i) => i.message).join('; ') || 'does not fit' });

@@ -17,8 +17,8 @@ describe('the default model (models/default/hybrid.json)', () => {
   it('given the DEFAULT_MODEL recipe, when generate and train run from scratch, then the artifact is byte-identical to the committed one', () => {
     const gen = run('generate', ...DEFAULT_MODEL.generate, '--out', dir);
     expect(gen.exitCode).toBe(0);
-    // 17 catalogue workloads less idle; 16² ordered pairs
-    expect(gen.json).toMatchObject({ dataset: 'catalogue', workloads: 16, pairs: 256 });
+    // 19 catalogue workloads less idle; 18² ordered pairs
+    expect(gen.json).toMatchObject({ dataset: 'catalogue', workloads: 18, pairs: 324 });
     expect(readFileSync(join(dir, 'pairs.csv'), 'utf8')).toMatch(/^# SIMULATED data/);
 
     const out = join(dir, 'hybrid.json');

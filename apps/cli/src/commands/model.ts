@@ -53,6 +53,12 @@ export const DEFAULT_MODEL = {
     'extend',
     '--model',
     'hybrid',
+    // The catalogue is the simulator's whole workload set: leaves of one pair let the forest
+    // reproduce each measured pair's residual instead of averaging it with its neighbours'.
+    '--min-samples',
+    '1',
+    '--trees',
+    '100',
     '--seed',
     '42',
     '--created-at',
@@ -151,6 +157,12 @@ export function registerModelCommands(program: Command): void {
   const forestOptions = (cmd: Command) =>
     cmd
       .addOption(new Option('--trees <n>', 'trees per random forest').default(String(DEFAULT_FOREST.trees)))
+      .addOption(
+        new Option(
+          '--min-samples <n>',
+          'fewest training pairs a tree leaf holds (smaller: closer to the data)',
+        ).default(String(DEFAULT_FOREST.minNumSamples)),
+      )
       .addOption(
         new Option('--seed <n>', 'seed for forests and fold assignment').default(String(DEFAULT_FOREST.seed)),
       )
@@ -409,10 +421,11 @@ function parseInteger(cmd: Command, option: string, raw: string, min: number): n
 }
 
 function parseForest(cmd: Command): ForestOptions {
-  const o = cmd.opts<{ trees: string; seed: string; maxTrainRows: string }>();
+  const o = cmd.opts<{ trees: string; seed: string; maxTrainRows: string; minSamples: string }>();
   return {
     ...DEFAULT_FOREST,
     trees: parseInteger(cmd, '--trees', o.trees, 1),
+    minNumSamples: parseInteger(cmd, '--min-samples', o.minSamples, 1),
     seed: parseInteger(cmd, '--seed', o.seed, 0),
     maxTrainRows: parseInteger(cmd, '--max-train-rows', o.maxTrainRows, 2),
   };

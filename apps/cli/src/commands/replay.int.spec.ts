@@ -35,12 +35,9 @@ describe('vgpu-twin replay on the embedded log', () => {
       ['alert.resolved', 'vm-001'],
     ]); // raised after +60 s, resolved after +180 s
     expect(interference[0]!.data.aggressorVmId).toBe('vm-002');
-    // the aggressor's changed workload is a model miss: a drift alert on it, slower than predicted
-    expect(
-      report.alerts.some(
-        (a) => a.type === 'alert.raised' && a.data.kind === 'drift' && a.data.vmId === 'vm-002',
-      ),
-    ).toBe(true);
+    // the aggressor's load peak is found from its utilisation (demand under contention), so the
+    // victim's prediction follows and no VM gets a drift alert: the model explains what happened
+    expect(report.alerts.filter((a) => a.data.kind === 'drift')).toEqual([]);
     expect(report.gpus.map((g) => g.gpuId)).toEqual(['host-1-gpu-0']);
 
     const html = readFileSync(first.html, 'utf8');

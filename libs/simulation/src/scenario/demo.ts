@@ -1,3 +1,4 @@
+import { IllegalStateError } from '@vgpu-twin/contracts';
 import demo from './demo.scenario.json';
 import { validateScenario } from './parse';
 import type { Scenario } from './schema';
@@ -12,27 +13,27 @@ export function demoScenario(): Scenario {
 }
 
 /**
- * The demo's cluster with only its first incident: vm-002 runs a3c-train-heavy next to vm-001 from
- * `startS`, and goes back to what its inventory says (a data loader, no kernels) at `endS` (0:
- * never). For tests and benchmarks that need one interference incident and a calm cluster around it.
+ * The demo's cluster with only its first incident: the demo's first `phase` action (vm-002 turns
+ * GPU-heavy next to vm-001) from `startS`, and back to what the VM's inventory says it runs at
+ * `endS` (0: never). For tests and benchmarks that need one interference incident and a calm
+ * cluster around it; it follows demo.scenario.json, whatever that makes the incident.
  */
 export function demoIncident(window: { readonly startS: number; readonly endS: number }): Scenario {
   const base = demoScenario();
-  const timeline: Scenario['timeline'] = [
-    {
-      atS: window.startS,
-      action: 'phase',
-      vm: 'vm-002',
-      workload: 'a3c-train-heavy',
-      note: 'the incident starts',
-    },
-  ];
+  const incident = base.timeline.find((a) => a.action === 'phase');
+  if (incident?.action !== 'phase') throw new IllegalStateError('the demo scenario has no phase action');
+  const placed =
+    'alibaba' in base.cluster
+      ? undefined
+      : base.cluster.hosts.flatMap((h) => h.gpus.flatMap((g) => g.vms)).find((v) => v.vmId === incident.vm);
+  if (!placed) throw new IllegalStateError(`the demo scenario does not place ${incident.vm}`);
+  const timeline: Scenario['timeline'] = [{ ...incident, atS: window.startS, note: 'the incident starts' }];
   if (window.endS > 0)
     timeline.push({
       atS: window.endS,
       action: 'phase',
-      vm: 'vm-002',
-      workload: 'pcie-bound',
+      vm: incident.vm,
+      workload: placed.workload,
       note: 'the incident ends',
     });
   return validateScenario(

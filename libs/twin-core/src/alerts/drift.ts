@@ -23,7 +23,11 @@ export function decideDrift(
   out: Out,
 ): void {
   const t = updateDriftMonitor(vm.drift, observed - predicted, config.drift);
-  if (t?.type === 'raised') {
+  // A VM over its SLO with an open interference alert already has its explanation: a co-runner. How
+  // far the model's number for that co-location is off is not news to raise on top of it.
+  if (t?.type === 'raised' && vm.alert) {
+    vm.drift = drift.createDriftMonitor(config.drift);
+  } else if (t?.type === 'raised') {
     if (vm.driftAlert) {
       out.push(
         resolved(
