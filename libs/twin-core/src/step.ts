@@ -37,8 +37,19 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
       if (gpu) gpu.lastUtilPct = event.data.gpuUtilPct;
       break;
     }
-    default:
+    case 'host.registered':
+    case 'gpu.registered':
+    case 'gpu.policy_changed':
+    case 'vm.placed':
+    case 'vm.migrated':
+    case 'vm.removed':
+    case 'workload.profiled':
       applyInventory(state, event, config, out);
+      break;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
   }
   return out;
 }
