@@ -172,9 +172,10 @@ function vectorsFor(model: LearnedModel, members: readonly SetMember[]): number[
 }
 
 /**
- * The hybrid's correction for member i: the sum of the forest's pairwise residuals over its
+ * The hybrid's correction for member i: the mean of the forest's pairwise residuals over its
  * co-runners (libs/interference's aggregation: the scheduler speaks for the whole set, the forest
- * for what it misses pair by pair). A plain forest or linear model predicts the slowdown itself
+ * for what its profile-built loop misses next to contention; bench/RESULTS.md, Fidelity, for why
+ * the mean and not the sum). A plain forest or linear model predicts the slowdown itself
  * (overheads added over co-runners); its residual is what it says beyond the scheduler.
  */
 function residualOf(
@@ -195,7 +196,7 @@ function residualOf(
     pairwise.push(r.kind === 'hybrid' ? predictPairVector(r, x, () => 0) : predictPairVector(r, x, () => 1));
   }
   if (pairwise.length === 0) return 0;
-  if (r.kind === 'hybrid') return pairwise.reduce((a, b) => a + b, 0);
+  if (r.kind === 'hybrid') return pairwise.reduce((a, b) => a + b, 0) / pairwise.length;
   return composeOverheads(pairwise) - scheduler;
 }
 
