@@ -36,7 +36,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-/** Solo features the twin would hold for the synthetic workloads (profile columns → event fields). */
+/** Every profile column of the synthetic workloads as the twin's features (so a hybrid can read them all). */
 export function syntheticFeatures(): Map<string, WorkloadFeatures> {
   const g = generateSynthetic({ seed: 1, durationMs: 50 });
   const c = g.profiles.columns;
@@ -47,8 +47,12 @@ export function syntheticFeatures(): Map<string, WorkloadFeatures> {
       {
         gpuUtilPct: Math.min(100, col(row, 'gpu_util')),
         memUtilPct: Math.min(100, col(row, 'mem_util')),
+        fbMib: col(row, 'fb_mib'),
         pcieRxMBps: col(row, 'pcie_rx_mbps'),
         pcieTxMBps: col(row, 'pcie_tx_mbps'),
+        vcpuUtilPct: Math.min(100, col(row, 'vcpu_util')),
+        vmMemUtilPct: Math.min(100, col(row, 'vm_mem_util')),
+        threadsPerKernel: col(row, 'threads_per_kernel'),
         kernelMs: col(row, 'kernel_ms'),
         longKernelMs: col(row, 'long_kernel_ms'),
         longShortRatio: col(row, 'long_short_ratio'),

@@ -13,9 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { InventoryEvent, WorkloadFeatures } from '@vgpu-twin/contracts';
-import { generateSynthetic } from '@vgpu-twin/interference';
 import { alibabaCluster, parseAlibabaNodes, parseAlibabaPods, type VmView } from '@vgpu-twin/placement';
 import { mulberry32 } from '@vgpu-twin/scheduler';
+import { syntheticFeatures } from '../placement/scale.bench';
 import {
   defaultTwinConfig,
   initialState,
@@ -46,31 +46,6 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 const quantile = (xs: readonly number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const r2 = (x: number) => Math.round(x * 100) / 100;
-
-/** Every profile column of the synthetic workloads as twin features (so the hybrid can read them all). */
-export function syntheticFeatures(): Map<string, WorkloadFeatures> {
-  const g = generateSynthetic({ seed: 1, durationMs: 50 });
-  const c = g.profiles.columns;
-  const col = (row: readonly number[], name: string) => row[c.indexOf(name)]!;
-  return new Map(
-    [...g.profiles.rows].map(([name, row]) => [
-      name,
-      {
-        gpuUtilPct: Math.min(100, col(row, 'gpu_util')),
-        memUtilPct: Math.min(100, col(row, 'mem_util')),
-        fbMib: col(row, 'fb_mib'),
-        pcieRxMBps: col(row, 'pcie_rx_mbps'),
-        pcieTxMBps: col(row, 'pcie_tx_mbps'),
-        vcpuUtilPct: Math.min(100, col(row, 'vcpu_util')),
-        vmMemUtilPct: Math.min(100, col(row, 'vm_mem_util')),
-        threadsPerKernel: col(row, 'threads_per_kernel'),
-        kernelMs: col(row, 'kernel_ms'),
-        longKernelMs: col(row, 'long_kernel_ms'),
-        longShortRatio: col(row, 'long_short_ratio'),
-      },
-    ]),
-  );
-}
 
 const TS = '2026-01-01T00:00:00.000Z';
 const ev = <T extends InventoryEvent['type']>(id: string, type: T, data: unknown): InventoryEvent =>

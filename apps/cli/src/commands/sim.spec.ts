@@ -1,9 +1,10 @@
+import { runCliAsync } from '../testing/run-cli';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseEvent } from '@vgpu-twin/contracts';
 import { runCli } from '../testing/run-cli';
 import { registerSimCommands } from './sim';
@@ -156,33 +157,7 @@ describe('vgpu-twin sim colocate', () => {
 });
 
 /** Runs `vgpu-twin sim …` in-process, awaiting async actions, with stdout and stderr captured. */
-async function runAsync(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    out += c.toString();
-    return true;
-  });
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    err += c.toString();
-    return true;
-  });
-  const program = new Command('vgpu-twin')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerSimCommands(program);
-  let exitCode = 0;
-  try {
-    await program.parseAsync(['sim', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { out, err, exitCode };
-}
+const runAsync = (...args: string[]) => runCliAsync(registerSimCommands, ['sim', ...args]);
 
 describe('vgpu-twin sim run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgpu-sim-run-'));

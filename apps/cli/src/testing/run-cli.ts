@@ -13,8 +13,33 @@ export interface CliRun {
  * captured, and commander's exits turned into an exit code.
  */
 export function runCli(register: (program: Command) => void, args: readonly string[]): CliRun {
+  const c = capture(register);
+  try {
+    c.program.parse([...args], { from: 'user' });
+  } catch (e) {
+    c.fail(e);
+  }
+  return c.done();
+}
+
+/** `runCli` for commands whose actions are async (they post, stream or wait). */
+export async function runCliAsync(
+  register: (program: Command) => void,
+  args: readonly string[],
+): Promise<CliRun> {
+  const c = capture(register);
+  try {
+    await c.program.parseAsync([...args], { from: 'user' });
+  } catch (e) {
+    c.fail(e);
+  }
+  return c.done();
+}
+
+function capture(register: (program: Command) => void) {
   let out = '';
   let err = '';
+  let exitCode = 0;
   const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
     out += c.toString();
     return true;
@@ -27,16 +52,21 @@ export function runCli(register: (program: Command) => void, args: readonly stri
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
   register(program);
-  let exitCode = 0;
-  try {
-    program.parse([...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    exitCode = e.exitCode;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  const json = exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined;
-  return { out, err, exitCode, json };
+  return {
+    program,
+    fail(e: unknown): void {
+      if (!(e instanceof CommanderError)) {
+        so.mockRestore();
+        se.mockRestore();
+        throw e;
+      }
+      exitCode = e.exitCode;
+    },
+    done(): CliRun {
+      so.mockRestore();
+      se.mockRestore();
+      const json = exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined;
+      return { out, err, exitCode, json };
+    },
+  };
 }
