@@ -65,8 +65,17 @@ function capture(register: (program: Command) => void) {
     done(): CliRun {
       so.mockRestore();
       se.mockRestore();
-      const json = exitCode === 0 && out.trim().startsWith('{') ? (JSON.parse(out) as unknown) : undefined;
-      return { out, err, exitCode, json };
+      return { out, err, exitCode, json: exitCode === 0 ? oneJson(out) : undefined };
     },
   };
+}
+
+/** stdout as one JSON object, or undefined (nothing, text, or NDJSON: several documents). */
+function oneJson(out: string): unknown {
+  if (!out.trim().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(out) as unknown;
+  } catch {
+    return undefined;
+  }
 }
