@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { registerPlaceCommands } from './commands/place';
+import { runCliAsync } from './testing/run-cli';
 import { io, type Socket } from 'socket.io-client';
 import { browserAvailable, CHROMIUM, CHROMIUM_ARGS } from '../../../test/support/browser';
 import { describeIf, kafkaBrokers } from '../../../test/support/components';
@@ -126,6 +128,47 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
       expect(vm1.predictedSlowdown).toBeGreaterThanOrEqual(1);
       expect(vm1.observedSlowdown).toBeGreaterThan(0);
       expect(vm1.model).toBe(status.model);
+    });
+
+    it('answers what-if from the live twin over HTTP and through `place score`, and names what it does not know', async () => {
+      const ask = (body: unknown) =>
+        fetch(`${url}/v1/twin/what-if`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const res = await ask({ vm: { profile: '8Q', workload: 'resnet50-infer' } });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as {
+        model: string;
+        candidates: { gpuId: string; cost: number; predictedSlowdown: number }[];
+        infeasible: { gpuId: string; reason: string }[];
+      };
+      expect(answer.model).toMatch(/^hybrid@/);
+      expect(answer.candidates.length).toBeGreaterThan(0);
+      const costs = answer.candidates.map((c) => c.cost);
+      expect(costs).toEqual([...costs].sort((a, b) => a - b)); // cheapest first
+      expect(answer.candidates.length + answer.infeasible.length).toBe(8); // every GPU of the demo, one way or the other
+      const bad = await ask({ vm: { profile: '8Q', workload: 'no-such-job' } });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain("unknown workload 'no-such-job'");
+
+      const cli = await runCliAsync(registerPlaceCommands, [
+        'place',
+        'score',
+        '--url',
+        url,
+        '--profile',
+        '8Q',
+        '--workload',
+        'resnet50-infer',
+        '--limit',
+        '2',
+      ]);
+      expect(cli.exitCode).toBe(0);
+      expect((cli.json as { candidates: unknown[] }).candidates).toHaveLength(
+        Math.min(2, answer.candidates.length),
+      );
     });
 
     it('shows the alert and the twin’s numbers on the dashboard in a real browser', async () => {

@@ -330,3 +330,30 @@ describe('twin step', () => {
     expect(run()).toBe(run());
   });
 });
+
+describe('a VM whose workload was never profiled', () => {
+  it('is marked unprofiled with its co-runners, predicted by no one, until its profile arrives', () => {
+    const state = given([
+      fixtures['host.registered'],
+      { ...fixtures['gpu.registered'], data: { ...fixtures['gpu.registered'].data, framebufferMib: 16384 } },
+      workload('heavy', 90),
+      place('vm-a', 'heavy'),
+    ]);
+    expect(state.vms.get('vm-a')!.predictedSlowdown).not.toBeNull();
+    const out = when(state, [place('vm-x', 'mystery')]);
+    expect(out.filter((o) => o.type === 'twin.prediction')).toEqual([]); // never a guess
+    for (const id of ['vm-a', 'vm-x']) {
+      expect(state.vms.get(id)).toMatchObject({
+        unprofiled: true,
+        predictedSlowdown: null,
+        prediction: null,
+      });
+    }
+    const later = when(state, [workload('mystery', 30)]);
+    expect(later.filter((o) => o.type === 'twin.prediction').map((o) => o.data.vmId)).toEqual([
+      'vm-a',
+      'vm-x',
+    ]);
+    expect(state.vms.get('vm-x')!.unprofiled).toBe(false);
+  });
+});
