@@ -2,6 +2,7 @@ import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
 import { mulberry32 } from '@vgpu-twin/scheduler';
 import { createScenarioRun, demoIncident, recordRun } from '@vgpu-twin/simulation';
+import { defaultModelPath, loadModel } from '../apps/twin/src/model-file';
 import { defaultTwinConfig, initialState, stateHash, step } from '@vgpu-twin/twin-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,8 @@ const twinEnv = {
   TWIN_MAX_BATCH: '20', // small batches: many commit points to be killed between
   TWIN_SUSTAIN_SAMPLES: '5',
 };
-const twinConfig = { ...defaultTwinConfig, sustainSamples: 5 };
+// The service predicts with the shipped model (TWIN_MODEL's default): the reference fold does too.
+const twinConfig = { ...defaultTwinConfig, sustainSamples: 5, model: loadModel(defaultModelPath()).model };
 
 function recordedStream(): { inventory: DomainEvent[]; telemetry: DomainEvent[] } {
   const t0 = Date.UTC(2026, 4, 1);

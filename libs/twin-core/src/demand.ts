@@ -74,7 +74,22 @@ function estimateGpu(state: TwinState, gpuId: string, config: TwinConfig): boole
     }
     if (!moved) break;
   }
+  // The profile wherever it still explains what every VM on the GPU is measured at: a VM raised
+  // only to explain a neighbour's estimate (which has since come down) goes back to its profile.
+  for (const m of members) {
+    if (m.demandPct === null) continue;
+    const kept = m.demandPct;
+    m.demandPct = null;
+    if (!members.every((o) => consistent(state, gpu, o, config))) m.demandPct = kept;
+  }
   return members.some((m, i) => m.demandPct !== before[i]);
+}
+
+/** Whether a VM's latest utilisation sits within the tolerance of what the model predicts for it now. */
+function consistent(state: TwinState, gpu: GpuState, vm: VmState, config: TwinConfig): boolean {
+  if (vm.measuredUtilPct === null || !state.workloads.has(vm.workload)) return true;
+  const expected = utilIn(state, gpu, vm, demandOf(state, vm), config);
+  return expected === null || offSide(vm.measuredUtilPct, expected, config) === 0;
 }
 
 const demandOf = (state: TwinState, vm: VmState): number => effectiveFeatures(state, vm)?.gpuUtilPct ?? 0;
