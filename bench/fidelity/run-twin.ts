@@ -21,6 +21,8 @@ export interface TwinRunSample {
   readonly truth: number;
   readonly scheduler: number | null;
   readonly shareArithmetic: number | null;
+  /** The VM runs what its inventory (and so its profile) says; false after a `phase` action. */
+  readonly asProfiled: boolean;
 }
 
 export interface TwinRun {
@@ -87,6 +89,7 @@ export function runTwin(
         truth: tr.slowdown,
         scheduler: vm.prediction?.scheduler ?? null,
         shareArithmetic: vm.prediction?.shareArithmetic ?? null,
+        asProfiled: tr.workload === tr.runs,
       });
     }
   }

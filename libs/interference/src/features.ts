@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError, type SchedulingPolicy } from '@vgpu-twin/contracts';
-import { predict, workloadFromFeatures, type SoloFeatures, type Workload } from '@vgpu-twin/scheduler';
+import { simulateProfiles, workloadWithSpread, type SoloFeatures, type Workload } from '@vgpu-twin/scheduler';
 import type { Profiles } from './csv';
 
 /**
@@ -107,7 +107,8 @@ export function schedulerColumns(features: readonly string[]): string[] {
 
 /**
  * A workload for the scheduler model from the profile columns it can read, via the scheduler's
- * own `workloadFromFeatures`. Without `gpu_util` the workload is taken as always busy on the GPU
+ * own `workloadWithSpread` (`workloadFromFeatures` plus the kernel-length and CPU-step spread a
+ * profile implies). Without `gpu_util` the workload is taken as always busy on the GPU
  * (100%): the scheduler then predicts the same slowdown for every pair, and the hybrid's forest
  * carries all the information (it degrades to the plain forest with a constant offset).
  */
@@ -123,23 +124,24 @@ export function schedulerWorkload(
     const key = SCHEDULER_COLUMNS[c as keyof typeof SCHEDULER_COLUMNS];
     if (i >= 0 && key) f[key] = row[i]!;
   }
-  return workloadFromFeatures(f as unknown as SoloFeatures, { name: workload });
+  return workloadWithSpread(f as unknown as SoloFeatures);
 }
 
 /** GPU the scheduler component assumes: 16 GB (V100-16GB / P100), one vGPU size for all VMs. */
 export const SCHEDULER_GPU_MIB = 16_384;
 
 /**
- * The scheduler model's slowdown of the first workload next to the others on one GPU. The VMs get
+ * The scheduler model's slowdown of the first workload next to the others on one GPU (libs/scheduler's
+ * `simulateProfiles`: the discrete-event model of the profile-built loops, as the twin predicts). The VMs get
  * the largest power-of-two vGPU size that fits them all (8Q for two, 4Q for three or four, …).
  */
 export function schedulerSlowdown(workloads: readonly Workload[], policy: SchedulingPolicy): number {
   const slots = 2 ** Math.ceil(Math.log2(Math.max(workloads.length, 1)));
   const fb = SCHEDULER_GPU_MIB / slots;
-  const p = predict({
+  const vms = simulateProfiles({
     policy,
     gpuFramebufferMib: SCHEDULER_GPU_MIB,
     vms: workloads.map((w) => ({ framebufferMib: fb, workload: w })),
   });
-  return p.vms[0]!.slowdown;
+  return vms[0]!.slowdown;
 }

@@ -5,3 +5,4 @@ export * from './policy';
 export * from './simulate';
 export * from './predict';
 export * from './share-arithmetic';
+export * from './profile-model';

@@ -1,11 +1,14 @@
 import type { VmSample, WorkloadFeatures } from '@vgpu-twin/contracts';
-import { effectiveFeatures, predictGpu } from './predict';
+import { effectiveFeatures, predictGpu, type PredictMode } from './predict';
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
 /** Samples of GPU utilisation averaged into the estimate. */
 const WINDOW = 3;
 /** Bisection steps over 0.5–100% solo utilisation: 2⁻²⁰ of the range, far below measurement noise. */
 const STEPS = 20;
+/** Half-width of the bracket the simulation refines the closed form's estimate in, and its steps (40 / 2⁶ ≈ 0.6 points). */
+const REFINE_PCT = 20;
+const REFINE_STEPS = 6;
 /** A re-estimate that moves demand by less than this many points changes nothing. */
 const MIN_CHANGE_PCT = 2;
 
@@ -101,6 +104,7 @@ function utilIn(
   vm: VmState,
   demand: number,
   config: TwinConfig,
+  mode: PredictMode = 'simulate',
 ): number | null {
   const base = state.workloads.get(vm.workload)?.features;
   if (!base) return null;
@@ -110,7 +114,7 @@ function utilIn(
     gpuUtilPct: demand,
     memUtilPct: Math.min(100, base.memUtilPct * scale),
   };
-  const p = predictGpu(state, gpu, config, { override: { vmId: vm.vmId, features } });
+  const p = predictGpu(state, gpu, config, { override: { vmId: vm.vmId, features }, mode });
   return p.ok ? demand / p.vms.get(vm.vmId)!.slowdown : null;
 }
 
@@ -122,16 +126,35 @@ function solveDemand(
   target: number,
   config: TwinConfig,
 ): number | null {
-  const at = (d: number) => utilIn(state, gpu, vm, d, config);
-  let lo = 0.5;
-  let hi = 100;
-  const top = at(hi);
+  // The closed form finds the neighbourhood in microseconds; the model the twin predicts with
+  // (the simulation, ~10 ms a set) then settles it in a few steps, so the demand found is the
+  // one at which *its* predicted utilisation matches the measurement.
+  const rough = bisect((d) => utilIn(state, gpu, vm, d, config, 'closed-form'), target, 0.5, 100, STEPS);
+  if (rough === null) return null;
+  return bisect(
+    (d) => utilIn(state, gpu, vm, d, config),
+    target,
+    Math.max(0.5, rough - REFINE_PCT),
+    Math.min(100, rough + REFINE_PCT),
+    REFINE_STEPS,
+  );
+}
+
+/** The x in [lo, hi] at which the increasing `f` reaches `target` (an end where it never does). */
+function bisect(
+  f: (x: number) => number | null,
+  target: number,
+  lo: number,
+  hi: number,
+  steps: number,
+): number | null {
+  const top = f(hi);
   if (top === null) return null;
   if (top <= target) return hi;
-  if (at(lo)! >= target) return lo;
-  for (let i = 0; i < STEPS; i++) {
+  if (f(lo)! >= target) return lo;
+  for (let i = 0; i < steps; i++) {
     const mid = (lo + hi) / 2;
-    if (at(mid)! < target) lo = mid;
+    if (f(mid)! < target) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;

@@ -4,8 +4,11 @@ import {
   SCHEDULER_MODEL,
   predict,
   shareArithmetic,
+  simulateProfiles,
   workloadFromFeatures,
+  workloadWithSpread,
   type SoloFeatures,
+  type Workload,
 } from '@vgpu-twin/scheduler';
 import { PROFILE_COLUMN_OF, type LearnedModel } from './learned-model';
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
@@ -57,6 +60,14 @@ export function effectiveFeatures(state: TwinState, vm: VmState): WorkloadFeatur
   return { ...f, gpuUtilPct: vm.demandPct, memUtilPct: Math.min(100, f.memUtilPct * scale) };
 }
 
+/**
+ * `simulate`: libs/scheduler's discrete-event model of the profile-built loops with their spread
+ * (`simulateProfiles`, ~5–15 ms a new set, memoised) — what the twin predicts with.
+ * `closed-form`: its analytical `predict` on the same loops' means (~1 µs) — for the demand
+ * estimate's bisection, which asks the model about dozens of candidate demands at once.
+ */
+export type PredictMode = 'simulate' | 'closed-form';
+
 /** Predictions by co-location set: a memo of a pure function of its key, so it never changes a result. */
 const memo = new Map<string, readonly VmPrediction[]>();
 const MEMO_LIMIT = 50_000;
@@ -72,9 +83,10 @@ export function predictSet(
   gpu: SetGpu,
   members: readonly SetMember[],
   model: LearnedModel | undefined,
+  mode: PredictMode = 'simulate',
 ): readonly VmPrediction[] {
   if (members.length === 0) return [];
-  let key = `${model?.name ?? ''}|${gpu.policy}|${gpu.framebufferMib}|${gpu.timeSliceMs}`;
+  let key = `${mode}|${model?.name ?? ''}|${gpu.policy}|${gpu.framebufferMib}|${gpu.timeSliceMs}`;
   for (const m of members) key += `|${m.framebufferMib}:${featureId(m.features)}`;
   const hit = memo.get(key);
   if (hit) {
@@ -82,7 +94,7 @@ export function predictSet(
     return hit;
   }
   predictionMemoStats.misses++;
-  const result = computeSet(gpu, members, model);
+  const result = computeSet(gpu, members, model, mode);
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(key, result);
   return result;
@@ -119,6 +131,7 @@ function computeSet(
   gpu: SetGpu,
   members: readonly SetMember[],
   model: LearnedModel | undefined,
+  mode: PredictMode,
 ): VmPrediction[] {
   const learned = model && model.regressor.policy === gpu.policy ? vectorsFor(model, members) : null;
   const idle = members.map(
@@ -127,15 +140,23 @@ function computeSet(
   const columns = learned ? model!.regressor.schedulerColumns : null;
   // An over-committed GPU is an inventory error the twin reports elsewhere; predict it as if it fit.
   const fbSum = members.reduce((s, m) => s + m.framebufferMib, 0);
-  const scheduler = predict({
+  const scenario = (build: (f: SoloFeatures) => Workload) => ({
     policy: gpu.policy,
     gpuFramebufferMib: Math.max(gpu.framebufferMib, fbSum),
     params: { timeSliceMs: gpu.timeSliceMs },
     vms: members.map((m) => ({
       framebufferMib: m.framebufferMib,
-      workload: workloadFromFeatures(soloFeatures(m.features, columns)),
+      workload: build(soloFeatures(m.features, columns)),
     })),
   });
+  // A VM with the GPU to itself is not slowed (slowdown is against the job alone on a full vGPU):
+  // no simulation needed, and none of its sampling noise.
+  const alone = idle.filter((x) => !x).length <= 1;
+  const scheduler = alone
+    ? { vms: members.map(() => ({ slowdown: 1 })) }
+    : mode === 'closed-form'
+      ? predict(scenario(workloadFromFeatures))
+      : { vms: simulateProfiles(scenario(workloadWithSpread)) };
   const arithmetic = shareArithmetic(
     gpu.policy,
     members.map((m) => ({ demand: m.features.gpuUtilPct / 100, framebufferMib: m.framebufferMib })),
@@ -231,6 +252,7 @@ export function predictGpu(
   options: {
     readonly without?: string;
     readonly override?: { readonly vmId: string; readonly features: WorkloadFeatures };
+    readonly mode?: PredictMode;
   } = {},
 ): GpuPrediction {
   const ids = options.without === undefined ? gpu.vms : gpu.vms.filter((v) => v !== options.without);
@@ -243,6 +265,6 @@ export function predictGpu(
     else members.push({ framebufferMib: vm.framebufferMib, features });
   }
   if (unprofiled.length > 0) return { ok: false, unprofiled };
-  const predictions = predictSet(gpu, members, config.model);
+  const predictions = predictSet(gpu, members, config.model, options.mode);
   return { ok: true, vms: new Map(ids.map((id, i) => [id, predictions[i]!])) };
 }

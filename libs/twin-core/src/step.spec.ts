@@ -1,5 +1,5 @@
 import { fixtures, type AlertRaised, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
-import { predict, workloadFromFeatures } from '@vgpu-twin/scheduler';
+import { simulateProfiles, workloadWithSpread } from '@vgpu-twin/scheduler';
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
 
@@ -57,22 +57,22 @@ describe('twin step', () => {
       out.flatMap((o) => (o.type === 'twin.prediction' ? [[o.data.vmId, o.data.predictedSlowdown]] : [])),
     );
 
-  /** What libs/scheduler's analytical model says of these profiles as two 8Q vGPUs on a 16 GB GPU, best effort, 1 ms slice. */
+  /** What libs/scheduler's model of profiles says of these as two 8Q vGPUs on a 16 GB GPU, best effort, 1 ms slice. */
   const scheduler = (...utils: number[]) =>
-    predict({
+    simulateProfiles({
       policy: 'best_effort',
       gpuFramebufferMib: 16384,
       params: { timeSliceMs: 1 },
       vms: utils.map((u) => ({
         framebufferMib: 8192,
-        workload: workloadFromFeatures({
+        workload: workloadWithSpread({
           gpuUtilPct: u,
           memUtilPct: memUtil(u),
           pcieRxMBps: 10,
           pcieTxMBps: 1,
         }),
       })),
-    }).vms.map((v) => Math.round(v.slowdown * 1e4) / 1e4);
+    }).map((v) => Math.round(v.slowdown * 1e4) / 1e4);
 
   it('given two VMs whose demands fit on the GPU, predicts with the scheduler model where the share arithmetic sees nothing', () => {
     const state = given(cluster);

@@ -1,5 +1,5 @@
 import { fixtures, ValidationError, type InventoryEvent } from '@vgpu-twin/contracts';
-import { predict, workloadFromFeatures } from '@vgpu-twin/scheduler';
+import { simulateProfiles, workloadWithSpread } from '@vgpu-twin/scheduler';
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step } from './step';
 import { whatIf } from './what-if';
@@ -53,13 +53,13 @@ describe('what-if: where should a new VM go', () => {
     expect(answer.model).toBe('scheduler@1'); // no learned model configured
     expect(answer.candidates.map((c) => c.gpuId)).toEqual(['gpu-b', 'gpu-a']);
     expect(answer.candidates[0]).toMatchObject({ predictedSlowdown: 1, cost: 0, affected: [] }); // alone: no slowdown
-    // next to the trainer: libs/scheduler's prediction of the pair (short kernels wait whole slices of long ones)
-    const pair = predict({
+    // next to the trainer: libs/scheduler's model of the pair's profiles (short kernels wait whole slices of long ones)
+    const pair = simulateProfiles({
       policy: 'best_effort',
       gpuFramebufferMib: 16384,
       params: { timeSliceMs: 1 },
-      vms: [trainer, infer].map((f) => ({ framebufferMib: 8192, workload: workloadFromFeatures(f) })),
-    }).vms;
+      vms: [trainer, infer].map((f) => ({ framebufferMib: 8192, workload: workloadWithSpread(f) })),
+    });
     const a = answer.candidates[1]!;
     expect(a.predictedSlowdown).toBeCloseTo(pair[1]!.slowdown, 3);
     expect(a.predictedSlowdown).toBeGreaterThan(2); // DESIGN.md: short next to long kernels, 2–11×
