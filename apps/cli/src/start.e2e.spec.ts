@@ -208,11 +208,14 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
         // the live chart of predicted and observed slowdown (uPlot) and the model in the header
         await page.locator('.gpu[data-gpu="host-1-gpu-0"] canvas').first().waitFor({ timeout: 10_000 });
         expect(await page.textContent('header')).toMatch(/hybrid@[0-9a-f]{12}/);
-        // the predicted_interference card of (b) with its numbers
-        await page
+        // the predicted_interference card of (b) with its numbers, (c)'s drift and (d)'s framebuffer alert
+        for (const text of ['vm-013 is predicted to run', 'vm-011 runs slower than predicted', 'vm-007 uses'])
+          await page.locator('#feed .item', { hasText: text }).first().waitFor({ timeout: 30_000 });
+        const predictedCard = await page
           .locator('#feed .item', { hasText: 'vm-013 is predicted to run' })
           .first()
-          .waitFor({ timeout: 30_000 });
+          .textContent();
+        expect(predictedCard).toMatch(/share arithmetic/i);
       } finally {
         await browser.close();
       }
