@@ -2,6 +2,7 @@ import {
   DEFAULT_PCIE_LINK_MBPS,
   mulberry32,
   normal,
+  normalCdf,
   simulate,
   type ActiveWorkload,
 } from '@vgpu-twin/scheduler';
@@ -162,18 +163,6 @@ export function syntheticWorkloads(): SyntheticWorkload[] {
   );
 }
 
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
-function phi(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const erf =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-      t *
-      Math.exp(-z * z);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
-
 /** A "long" kernel runs > 1 ms (the study's class boundary, DESIGN.md). */
 const LONG_KERNEL_MS = 1;
 
@@ -202,9 +191,10 @@ function soloProfile(
   const mu = Math.log(kd.medianMs);
   const s = kd.sigma;
   const meanK = kd.medianMs * Math.exp((s * s) / 2);
-  const pLong = 1 - phi((Math.log(LONG_KERNEL_MS) - mu) / s);
+  const pLong = 1 - normalCdf((Math.log(LONG_KERNEL_MS) - mu) / s);
   // E[K | K > c] for a lognormal: e^{μ+σ²/2} Φ((μ + σ² − ln c)/σ) / P(K > c)
-  const longMean = pLong > 1e-9 ? (meanK * phi((mu + s * s - Math.log(LONG_KERNEL_MS)) / s)) / pLong : 0;
+  const longMean =
+    pLong > 1e-9 ? (meanK * normalCdf((mu + s * s - Math.log(LONG_KERNEL_MS)) / s)) / pLong : 0;
   const cpu = (wl.cpu as { meanMs: number }).meanMs;
   const pcie = (wl.pcie as { ms: number }).ms;
   const host = wl.hostPhase!;

@@ -1,4 +1,5 @@
 import type { Scenario } from './policy';
+import { normalCdf } from './rng';
 import { simulate, type SimulatedVm } from './simulate';
 import { workloadFromFeatures, type SoloFeatures, type Workload } from './workload';
 
@@ -55,7 +56,7 @@ function fitSigma(meanMs: number, pLong: number | null): number {
   let bestErr = Infinity;
   for (let s = 0.05; s <= 2.0001; s += 0.01) {
     const mu = Math.log(meanMs) - (s * s) / 2;
-    const p = 1 - phi((Math.log(LONG_KERNEL_MS) - mu) / s);
+    const p = 1 - normalCdf((Math.log(LONG_KERNEL_MS) - mu) / s);
     const e = Math.abs(p - pLong);
     if (e < bestErr) {
       bestErr = e;
@@ -63,18 +64,6 @@ function fitSigma(meanMs: number, pLong: number | null): number {
     }
   }
   return Math.round(best * 100) / 100;
-}
-
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
-function phi(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const erf =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-      t *
-      Math.exp(-z * z);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 const memo = new Map<string, readonly SimulatedVm[]>();
