@@ -1,4 +1,5 @@
 import { simulateProfiles, workloadWithSpread } from './profile-model';
+import { normalCdf } from './rng';
 import { meanMs, workloadFromFeatures } from './workload';
 
 // A DL-training-like profile: 0.5 ms mean kernels, 10% of them longer than 1 ms (ratio 1/9), 80% GPU.
@@ -22,7 +23,7 @@ describe('the scheduler model of profiles', () => {
     if (spread.kernel.kind !== 'lognormal') throw new Error('expected lognormal kernels');
     // the fitted σ puts 10% of kernels over 1 ms: P(K > 1) = 1 − Φ((ln 1 − ln median) / σ)
     const z = (0 - Math.log(spread.kernel.medianMs)) / spread.kernel.sigma;
-    const pLong = 0.5 * (1 - erf(z / Math.SQRT2));
+    const pLong = 1 - normalCdf(z);
     expect(pLong).toBeCloseTo(0.1, 2);
   });
 
@@ -66,14 +67,3 @@ describe('the scheduler model of profiles', () => {
     expect(s!.slowdown).toBeLessThanOrEqual(11);
   });
 });
-
-/** Abramowitz & Stegun 7.1.26. */
-function erf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-      t *
-      Math.exp(-x * x);
-  return x >= 0 ? y : -y;
-}

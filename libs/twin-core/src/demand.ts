@@ -1,5 +1,5 @@
-import type { VmSample, WorkloadFeatures } from '@vgpu-twin/contracts';
-import { effectiveFeatures, predictGpu, type PredictMode } from './predict';
+import type { VmSample } from '@vgpu-twin/contracts';
+import { effectiveFeatures, predictGpu, withDemand, type PredictMode } from './predict';
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
 /** Samples of GPU utilisation averaged into the estimate. */
@@ -108,12 +108,7 @@ function utilIn(
 ): number | null {
   const base = state.workloads.get(vm.workload)?.features;
   if (!base) return null;
-  const scale = base.gpuUtilPct > 0 ? demand / base.gpuUtilPct : 1;
-  const features: WorkloadFeatures = {
-    ...base,
-    gpuUtilPct: demand,
-    memUtilPct: Math.min(100, base.memUtilPct * scale),
-  };
+  const features = withDemand(base, demand);
   const p = predictGpu(state, gpu, config, { override: { vmId: vm.vmId, features }, mode });
   return p.ok ? demand / p.vms.get(vm.vmId)!.slowdown : null;
 }

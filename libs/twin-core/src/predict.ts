@@ -55,9 +55,13 @@ export interface SetGpu {
  */
 export function effectiveFeatures(state: TwinState, vm: VmState): WorkloadFeatures | undefined {
   const f = state.workloads.get(vm.workload)?.features;
-  if (!f || vm.demandPct === null) return f;
-  const scale = f.gpuUtilPct > 0 ? vm.demandPct / f.gpuUtilPct : 1;
-  return { ...f, gpuUtilPct: vm.demandPct, memUtilPct: Math.min(100, f.memUtilPct * scale) };
+  return f && vm.demandPct !== null ? withDemand(f, vm.demandPct) : f;
+}
+
+/** A profile as if its workload asked for `demandPct` of the GPU alone: memory busy in proportion. */
+export function withDemand(f: WorkloadFeatures, demandPct: number): WorkloadFeatures {
+  const scale = f.gpuUtilPct > 0 ? demandPct / f.gpuUtilPct : 1;
+  return { ...f, gpuUtilPct: demandPct, memUtilPct: Math.min(100, f.memUtilPct * scale) };
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type SlowdownModel,
   type VmView,
 } from '@vgpu-twin/placement';
-import { MAX_SLOWDOWN, predictSet } from './predict';
+import { MAX_SLOWDOWN, predictSet, withDemand } from './predict';
 import type { TwinConfig, TwinState, VmState } from './state';
 
 /**
@@ -33,9 +33,7 @@ export function twinSlowdownModel(state: TwinState, config: TwinConfig): Slowdow
     const base = m ? v.workload.slice(0, m.index) : v.workload;
     const f = state.workloads.get(base)?.features;
     if (!f || !m) return f;
-    const demand = Number(m[1]);
-    const scale = f.gpuUtilPct > 0 ? demand / f.gpuUtilPct : 1;
-    return { ...f, gpuUtilPct: demand, memUtilPct: Math.min(100, f.memUtilPct * scale) };
+    return withDemand(f, Number(m[1]));
   };
   return (vm, coRunners, gpu: GpuView) => {
     const members = [vm, ...coRunners].map((v) => ({

@@ -5,7 +5,7 @@ import { catalogueWorkload } from '../catalogue';
 import { profileWorkload, type WorkloadProfile } from '../profile';
 import { seedFor } from '../seed';
 import { createGroundTruth, type GroundTruth } from '../truth';
-import { buildCluster, orderedTimeline, type SimCluster } from './cluster';
+import { buildCluster, orderedTimeline, type SimCluster, type SimGpu, type SimVm } from './cluster';
 import type { Scenario, TimelineAction } from './schema';
 
 /**
@@ -70,24 +70,12 @@ export interface ScenarioTick {
   readonly truth: readonly VmTruth[];
 }
 
-export interface LiveVm {
-  readonly vmId: string;
-  readonly gpuId: string;
-  readonly profile: string;
-  readonly framebufferMib: number;
-  readonly workload: string;
+/** A VM as it is now: its inventory, and what it really runs (they differ after a `phase` action). */
+export interface LiveVm extends SimVm {
   readonly runs: string;
-  readonly sloSlowdown?: number;
-  readonly progress: boolean;
 }
 
-export interface LiveGpu {
-  readonly gpuId: string;
-  readonly hostId: string;
-  readonly model: string;
-  readonly framebufferMib: number;
-  readonly policy: SchedulingPolicy;
-  readonly timeSliceMs: number;
+export interface LiveGpu extends Omit<SimGpu, 'vms'> {
   readonly vms: readonly LiveVm[];
 }
 
