@@ -49,7 +49,7 @@ describe('vgpu-twin replay with an interference model artifact', () => {
     );
 
     await recordIncident(env, 240, { startS: 60, endS: 180 });
-  });
+  }, 120_000); // trains a forest and records 240 s of telemetry: seconds on a loaded CI runner
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('--model: the what-if twin predicts with the artifact and the report says what it would have said', async () => {
@@ -63,7 +63,7 @@ describe('vgpu-twin replay with an interference model artifact', () => {
     expect(rows.every((r) => r.predictedWhatIf !== null)).toBe(true);
     // the artifact trained here disagrees with the default model somewhere
     expect(rows.some((r) => r.predictedWhatIf !== r.predictedNow)).toBe(true);
-  });
+  }, 60_000); // two twins over 4 minutes of telemetry
 
   it('TWIN_MODEL (a file or a directory: its newest artifact) makes the twin predict with it, reproducibly', async () => {
     const opts = { from: at(30), to: at(239), out: '' };
@@ -71,7 +71,7 @@ describe('vgpu-twin replay with an interference model artifact', () => {
     const b = await runReplay(opts, { ...env, TWIN_MODEL: modelFile }, quiet);
     expect(a.model).toMatch(/^hybrid@/);
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-  });
+  }, 60_000);
 
   it('names what is wrong with a missing or broken model', async () => {
     const run = (args: string[]) => {

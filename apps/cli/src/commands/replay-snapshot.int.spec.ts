@@ -40,7 +40,7 @@ describe('vgpu-twin replay from the nearest snapshot', () => {
     await twin.stop();
     await snapshots.close();
     await log.close();
-  });
+  }, 120_000); // records 300 events per VM and runs a live twin over them: seconds on a loaded CI runner
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('starts from the newest snapshot not later than --from, reads only what follows it, and reports what a full rebuild reports', async () => {
@@ -65,7 +65,7 @@ describe('vgpu-twin replay from the nearest snapshot', () => {
 
     // and twice from the snapshot gives the same bytes
     expect(JSON.stringify(await runReplay(opts, env, quiet))).toBe(JSON.stringify(fromSnapshot));
-  });
+  }, 60_000); // three replays of 5 minutes of telemetry
 
   it('folds from the beginning when no snapshot is old enough', async () => {
     const early = await runReplay({ from: at(1), to: at(60), out: '' }, env, quiet);

@@ -12,7 +12,7 @@ describe('vgpu-twin replay on the embedded log', () => {
   const quiet = () => undefined;
 
   // 5 minutes at 1 Hz; vm-002 turns heavy next to vm-001 from +60 s to +180 s
-  beforeAll(() => recordIncident(env, 300, { startS: 60, endS: 180 }));
+  beforeAll(() => recordIncident(env, 300, { startS: 60, endS: 180 }), 120_000); // seconds on a loaded CI runner
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes report.json with the incident’s alerts and a self-contained report.html; twice the same window gives identical bytes', async () => {
@@ -45,12 +45,12 @@ describe('vgpu-twin replay on the embedded log', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('vm-001');
     expect(html).not.toMatch(/<script|https?:\/\//); // self-contained: no scripts, no external assets
-  });
+  }, 60_000); // two replays and an HTML render
 
   it('answers what-if for a policy', async () => {
     const report = await runReplay({ from: at(30), to: at(240), out: '', policy: 'fixed_share' }, env, quiet);
     expect(report.gpus[0]!.whatIf?.map((w) => w.vmId)).toEqual(['vm-001', 'vm-002']);
-  });
+  }, 60_000);
 
   it('rejects bad options with a clear message', async () => {
     const run = (args: string[]) => {
