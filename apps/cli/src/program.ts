@@ -1,9 +1,11 @@
 import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent';
 import { registerModelCommands } from './commands/model';
 import { registerPlaceCommands } from './commands/place';
 import { registerReplayCommand } from './commands/replay';
 import { registerSimCommands } from './commands/sim';
 import { registerStartCommand } from './commands/start';
+import { registerTelemetryCommands } from './commands/telemetry';
 
 export function buildProgram(): Command {
   const program = new Command('vgpu-twin')
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerPlaceCommands(program);
   registerModelCommands(program);
+  registerTelemetryCommands(program);
+  registerAgentCommand(program);
   return program;
 }

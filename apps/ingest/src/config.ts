@@ -10,5 +10,19 @@ export const IngestConfigSchema = z.object({
   INGEST_MAX_BODY_BYTES: envInt(10 * 1024 * 1024, 1024),
   /** Most records in one batch. */
   INGEST_MAX_BATCH: envInt(50_000, 1),
+  /** Comma-separated URLs of dcgm-exporter (or any Prometheus `/metrics`) endpoints to scrape. */
+  INGEST_SCRAPE_TARGETS: envList().pipe(
+    z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) URLs, comma-separated' })),
+  ),
+  /** How often each target is scraped (dcgm-exporter itself collects every 30 s unless told `-c`). */
+  INGEST_SCRAPE_INTERVAL_MS: envInt(5_000, 100),
+  /** A scrape that takes longer is abandoned and counts as a failure. */
+  INGEST_SCRAPE_TIMEOUT_MS: envInt(4_000, 50),
+  /** Longest wait between tries of a failing target (the wait doubles from the interval up to this). */
+  INGEST_SCRAPE_MAX_BACKOFF_MS: envInt(60_000, 100),
+  /** The mapping file: GPUs by UUID, pods and VMs to twin VMs and workloads, progress metrics (README, "Connecting real hosts"). */
+  INGEST_MAPPING_FILE: z.string().min(1).optional(),
+  /** The cluster hosts discovered from `nvidia-smi vgpu -q` join when the capture does not say (`?cluster=`). */
+  INGEST_CLUSTER: z.string().min(1).default('default'),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;

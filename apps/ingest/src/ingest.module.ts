@@ -1,4 +1,13 @@
-import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EVENT_LOG } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
@@ -7,13 +16,46 @@ import type { IngestConfig } from './config';
 import { IngestController } from './ingest.controller';
 import { IngestService } from './ingest.service';
 import { INGEST_CONFIG } from './tokens';
+import { EMPTY_MAPPING, parseMapping, type TelemetryMapping } from '@vgpu-twin/telemetry-formats';
+import type { Request } from 'express';
+import { readFileSync } from 'node:fs';
+import getRawBody from 'raw-body';
+import { InventoryView } from './sources/inventory-view';
+import { Scraper } from './sources/scraper';
+import { SourcesController } from './sources/sources.controller';
+import { TelemetrySources } from './sources/telemetry-sources';
+
+/** Starts and stops the scrape timers with the application. */
+@Injectable()
+class ScrapeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(Scraper) private readonly scraper: Scraper) {}
+  onApplicationBootstrap(): void {
+    this.scraper.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.scraper.stop();
+  }
+}
+
+/** Reads the mapping file at boot: a bad one stops the start with one line naming the file and path. */
+function loadMapping(file: string | undefined): TelemetryMapping {
+  if (file === undefined) return EMPTY_MAPPING;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`INGEST_MAPPING_FILE: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseMapping(text, `INGEST_MAPPING_FILE ${file}`);
+}
 
 @Module({})
 export class IngestModule {
   static forRoot(config: IngestConfig): DynamicModule {
+    const mapping = loadMapping(config.INGEST_MAPPING_FILE);
     return {
       module: IngestModule,
-      controllers: [IngestController],
+      controllers: [IngestController, SourcesController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         {
@@ -22,6 +64,26 @@ export class IngestModule {
           useFactory: (log: EventLog) => new IngestService(log, config.INGEST_MAX_BATCH),
         },
         ApiKeyGuard,
+        {
+          provide: TelemetrySources,
+          inject: [EVENT_LOG],
+          useFactory: (log: EventLog) => {
+            const logger = new Logger('Ingest');
+            return new TelemetrySources(log, new InventoryView(log), mapping, (w) => logger.warn(w));
+          },
+        },
+        {
+          provide: Scraper,
+          inject: [TelemetrySources],
+          useFactory: (sources: TelemetrySources) =>
+            new Scraper(config.INGEST_SCRAPE_TARGETS, sources, {
+              intervalMs: config.INGEST_SCRAPE_INTERVAL_MS,
+              timeoutMs: config.INGEST_SCRAPE_TIMEOUT_MS,
+              maxBackoffMs: config.INGEST_SCRAPE_MAX_BACKOFF_MS,
+              cluster: config.INGEST_CLUSTER,
+            }),
+        },
+        ScrapeLifecycle,
       ],
     };
   }
@@ -30,9 +92,23 @@ export class IngestModule {
 /** Body parsers ingest needs: JSON and NDJSON, both size-limited. Call before listen. */
 export function configureIngestHttp(app: INestApplication, config: IngestConfig): void {
   const express = app as NestExpressApplication;
+  // Remote write sends `Content-Encoding: snappy`, which body-parser refuses (415): the body is
+  // read as bytes here, size-limited, and decompressed by the handler.
+  express.use('/api/v1/write', (req: Request, _res: unknown, next: (e?: unknown) => void) => {
+    if (req.method !== 'POST') return next();
+    getRawBody(req, { limit: config.INGEST_MAX_BODY_BYTES }).then((body) => {
+      (req as Request & { body: Buffer }).body = body;
+      next();
+    }, next);
+  });
   express.useBodyParser('json', { limit: config.INGEST_MAX_BODY_BYTES });
   express.useBodyParser('text', {
     type: ['application/x-ndjson', 'application/ndjson'],
+    limit: config.INGEST_MAX_BODY_BYTES,
+  });
+  // captures for /v1/import (Prometheus text, CSV, XML, nvidia-smi text)
+  express.useBodyParser('text', {
+    type: ['text/*', 'application/xml', 'application/csv', 'application/openmetrics-text'],
     limit: config.INGEST_MAX_BODY_BYTES,
   });
 }

@@ -3,8 +3,8 @@ import type { DomainEvent, EventType } from './streams';
 const ts = '2026-01-01T00:00:00.000Z';
 const envelope = { ts, source: 'fixture', version: 1 as const };
 
-/** One valid event per type, for tests, docs and the simulator's shapes. */
-export const fixtures: { readonly [T in EventType]: Extract<DomainEvent, { type: T }> } = {
+/** One valid event per type (its first version), for tests, docs and the simulator's shapes. */
+export const fixtures: { readonly [T in EventType]: Extract<DomainEvent, { type: T; version: 1 }> } = {
   'host.registered': {
     ...envelope,
     id: 'fx-host',

@@ -29,6 +29,10 @@ export const GpuRegistered = eventSchema(
     policy: SchedulingPolicy,
     /** About 1 ms on a P100 (DESIGN.md). */
     timeSliceMs: Positive,
+    /** The GPU's UUID (`GPU-…`) where the source knows it: how dcgm-exporter and nvidia-smi name it. */
+    uuid: z.string().min(1).optional(),
+    /** PCI bus id in nvidia-smi's long form (`00000000:82:00.0`): how `nvidia-smi vgpu -q` names it. */
+    busId: z.string().min(1).optional(),
   }),
 );
 

@@ -1,5 +1,12 @@
 import { NotFoundError, ValidationError } from '@vgpu-twin/contracts';
-import { findGpu, findProfile, GPU_CATALOG, placementIssues, validatePlacement } from './catalog';
+import {
+  findGpu,
+  findGpuByProductName,
+  findProfile,
+  GPU_CATALOG,
+  placementIssues,
+  validatePlacement,
+} from './catalog';
 
 describe('vGPU catalog', () => {
   it('lists the ten GPU models the twin supports, each with framebuffer and profiles', () => {
@@ -77,5 +84,27 @@ describe('placement validation', () => {
     };
     expect(() => validatePlacement(host)).not.toThrow();
     expect(() => validatePlacement({ ...host, homogeneousProfiles: true })).toThrow(ValidationError);
+  });
+});
+
+describe('findGpuByProductName', () => {
+  it.each([
+    ['Tesla V100-PCIE-16GB', undefined, 'V100-16GB'],
+    ['Tesla V100-SXM2-32GB', undefined, 'V100-32GB'],
+    ['GRID V100D-8C', undefined, 'V100-32GB'], // the vGPU type of ../shared/data/telemetry/nvidia-smi-q-vgpu-guest-grid-v100d-8c.txt
+    ['NVIDIA H100 80GB HBM3', undefined, 'H100-80GB'], // nvidia-smi-q-x-8x-h100.xml's product_name
+    ['Tesla T4', undefined, 'T4'], // nvidia-smi-q-x-aws-g4dn-t4-passthrough.xml
+    ['NVIDIA L40S', undefined, 'L40S'], // nvidia-smi-query-gpu-l40s-load.csv L2
+    ['NVIDIA A10', undefined, 'A10'],
+    ['NVIDIA A100-SXM4-80GB', undefined, 'A100-80GB'],
+    ['NVIDIA A100 PCIe', 40_536, 'A100-40GB'], // no size in the name: 40,536 MiB is within 10% of 40 GiB
+  ])('%s (%s MiB) → %s', (name, fb, id) => {
+    expect(findGpuByProductName(name, fb)?.id).toBe(id);
+  });
+
+  it('is null for a GPU the catalog lacks or a size it cannot tell', () => {
+    expect(findGpuByProductName('NVIDIA B200')).toBeNull();
+    expect(findGpuByProductName('NVIDIA A100 PCIe')).toBeNull(); // 40 or 80 GB: no size, no framebuffer
+    expect(findGpuByProductName('NVIDIA A40')).toBeNull(); // not A4 or A10: the family must be a whole word
   });
 });

@@ -307,3 +307,28 @@ export function validatePlacement(host: HostPlacement): void {
     );
   }
 }
+
+/**
+ * The catalog model of a product name as nvidia-smi, DCGM or a vGPU type print it — `Tesla
+ * V100-PCIE-16GB`, `NVIDIA H100 80GB HBM3`, `NVIDIA L40S`, `GRID V100D-8C` — or null when the
+ * catalog has none (the caller warns, naming it). The family must appear as a word; where the
+ * catalog has sizes of one family, the size in the name (`32GB`, or `V100D`, the 32 GB PCIe V100)
+ * or else the framebuffer the source reports picks one.
+ */
+export function findGpuByProductName(name: string, framebufferMib?: number): GpuModel | null {
+  const text = name.toUpperCase().replace(/^(NVIDIA|TESLA|GRID|QUADRO)\s+/g, '');
+  const family = (id: string) => id.split('-')[0]!;
+  const candidates = GPU_CATALOG.filter((g) => new RegExp(`(^|[^A-Z0-9])${family(g.id)}D?([^A-Z0-9]|$)`).test(text));
+  if (candidates.length <= 1) return candidates[0] ?? null;
+  const gb = /(\d+)\s*GB/.exec(text)?.[1];
+  if (gb) return candidates.find((g) => g.framebufferMib === Number(gb) * GIB) ?? null;
+  if (/V100D/.test(text)) return candidates.find((g) => g.id === 'V100-32GB') ?? null;
+  if (framebufferMib !== undefined) {
+    // a board reports a little less than its nominal size (ECC, the driver's reservation)
+    const nearest = [...candidates].sort(
+      (a, b) => Math.abs(a.framebufferMib - framebufferMib) - Math.abs(b.framebufferMib - framebufferMib),
+    )[0]!;
+    return Math.abs(nearest.framebufferMib - framebufferMib) <= 0.1 * nearest.framebufferMib ? nearest : null;
+  }
+  return null;
+}

@@ -1,4 +1,4 @@
-import type { VmSample } from '@vgpu-twin/contracts';
+import type { AnyVmSample } from '@vgpu-twin/contracts';
 import { effectiveFeatures, predictGpu, withDemand, type PredictMode } from './predict';
 import type { GpuState, TwinConfig, TwinState, VmState } from './state';
 
@@ -26,8 +26,9 @@ const ROUNDS = 4;
  * holds back keeps its demand: its lower utilisation is explained by the neighbour, not read as
  * a lighter job. Returns true when a demand changed (the caller re-predicts the GPU).
  */
-export function trackDemand(state: TwinState, vm: VmState, event: VmSample, config: TwinConfig): boolean {
+export function trackDemand(state: TwinState, vm: VmState, event: AnyVmSample, config: TwinConfig): boolean {
   const util = event.data.gpuUtilPct;
+  if (util === null) return false; // a source with no per-VM utilisation (a time-sliced GPU's dcgm-exporter)
   vm.utilWindow.push(util);
   if (vm.utilWindow.length > WINDOW) vm.utilWindow.shift();
   const expected = predictedUtil(state, vm);

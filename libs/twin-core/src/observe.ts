@@ -1,4 +1,4 @@
-import type { VmSample } from '@vgpu-twin/contracts';
+import type { AnyVmSample } from '@vgpu-twin/contracts';
 import { decideDrift } from './alerts/drift';
 import { decideFramebuffer } from './alerts/framebuffer';
 import { decideInterference } from './alerts/interference';
@@ -15,13 +15,13 @@ import type { TwinOutput } from './step';
  * observed slowdown (solo progress rate ÷ the smoothed current rate), then drift and interference
  * against it. A VM the inventory does not know is counted, never guessed.
  */
-export function observe(state: TwinState, event: VmSample, config: TwinConfig, out: TwinOutput[]): void {
+export function observe(state: TwinState, event: AnyVmSample, config: TwinConfig, out: TwinOutput[]): void {
   const vm = state.vms.get(event.data.vmId);
   if (!vm) {
     state.stats.unknownVmSamples++;
     return;
   }
-  vm.measuredUtilPct = event.data.gpuUtilPct;
+  if (event.data.gpuUtilPct !== null) vm.measuredUtilPct = event.data.gpuUtilPct;
   if (trackDemand(state, vm, event, config)) {
     repredict(state, vm.gpuId, event, config, out);
     decidePredicted(state, vm.gpuId, event, config, out, false);
@@ -30,6 +30,9 @@ export function observe(state: TwinState, event: VmSample, config: TwinConfig, o
   decideFramebuffer(state, vm, event, config, out);
 
   const rate = event.data.progressRate;
+  // a version-2 sample says only what its source measured: no progress in it is not "no signal"
+  // (a vGPU's utilisation and its workload's progress metric arrive as separate samples)
+  if (rate === null && event.version === 2) return;
   const workload = state.workloads.get(vm.workload);
   const solo = workload?.soloProgressRate ?? null;
   if (rate === null || solo === null) {

@@ -34,7 +34,7 @@ export function step(state: TwinState, event: TwinInput, config: TwinConfig): Tw
       break;
     case 'telemetry.gpu_sample': {
       const gpu = state.gpus.get(event.data.gpuId);
-      if (gpu) gpu.lastUtilPct = event.data.gpuUtilPct;
+      if (gpu && event.data.gpuUtilPct !== null) gpu.lastUtilPct = event.data.gpuUtilPct;
       break;
     }
     case 'host.registered':

@@ -170,7 +170,7 @@ describe('scenario engine', () => {
     ]);
     const sample = (vmId: string) => {
       const e = t.telemetry.find((x) => x.type === 'telemetry.vm_sample' && x.data.vmId === vmId);
-      if (e?.type !== 'telemetry.vm_sample') throw new Error(`no sample of ${vmId}`);
+      if (e?.type !== 'telemetry.vm_sample' || e.version !== 1) throw new Error(`no sample of ${vmId}`);
       return e.data;
     };
     const solo = profileWorkload(catalogueWorkload('resnet50-train'), { seed: 7 }).features;

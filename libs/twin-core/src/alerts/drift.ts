@@ -1,4 +1,4 @@
-import type { VmSample } from '@vgpu-twin/contracts';
+import type { AnyVmSample } from '@vgpu-twin/contracts';
 import * as drift from '@vgpu-twin/drift';
 import { likelyAggressor } from '../aggressor';
 import type { TwinConfig, TwinState, VmState } from '../state';
@@ -16,7 +16,7 @@ const { updateDriftMonitor, updateModelError } = drift;
 export function decideDrift(
   state: TwinState,
   vm: VmState,
-  event: VmSample,
+  event: AnyVmSample,
   observed: number,
   predicted: number,
   config: TwinConfig,

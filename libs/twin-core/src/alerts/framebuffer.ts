@@ -1,4 +1,4 @@
-import type { VmSample } from '@vgpu-twin/contracts';
+import type { AnyVmSample } from '@vgpu-twin/contracts';
 import type { TwinConfig, TwinState, VmState } from '../state';
 import { raised, resolved, round, type Out } from './events';
 
@@ -10,13 +10,15 @@ import { raised, resolved, round, type Out } from './events';
 export function decideFramebuffer(
   state: TwinState,
   vm: VmState,
-  event: VmSample,
+  event: AnyVmSample,
   config: TwinConfig,
   out: Out,
 ): void {
-  const used = event.data.fbUsedMib / vm.framebufferMib;
+  const fbUsedMib = event.data.fbUsedMib;
+  if (fbUsedMib === null) return; // the source reports no per-VM framebuffer
+  const used = fbUsedMib / vm.framebufferMib;
   if (vm.fbAlert ? used >= config.framebufferClearBelow : used <= config.framebufferAlertAbove) return;
-  const details = { fbUsedMib: event.data.fbUsedMib, fbProfileMib: vm.framebufferMib, fraction: round(used) };
+  const details = { fbUsedMib, fbProfileMib: vm.framebufferMib, fraction: round(used) };
   if (!vm.fbAlert) {
     const alertId = `framebuffer:${vm.vmId}:${event.id}`;
     vm.fbAlert = { alertId, raisedAt: event.ts };
@@ -24,7 +26,7 @@ export function decideFramebuffer(
       raised(state, vm, 'framebuffer', alertId, event, config, {
         severity: used >= 1 ? 'critical' : 'warning',
         message:
-          `${vm.vmId} uses ${(used * 100).toFixed(1)}% of its ${vm.profile} framebuffer (${event.data.fbUsedMib} of ${vm.framebufferMib} MiB), ` +
+          `${vm.vmId} uses ${(used * 100).toFixed(1)}% of its ${vm.profile} framebuffer (${fbUsedMib} of ${vm.framebufferMib} MiB), ` +
           `above ${(config.framebufferAlertAbove * 100).toFixed(0)}%: jobs on a vGPU that over-reports memory can halt without an out-of-memory error`,
         details,
         windowStart: event.ts,

@@ -1,4 +1,4 @@
-import type { AlertRaised, AlertResolved, PlacementSuggested, VmSample } from '@vgpu-twin/contracts';
+import type { AlertRaised, AlertResolved, PlacementSuggested, AnyVmSample } from '@vgpu-twin/contracts';
 import { likelyAggressor } from '../aggressor';
 import type { TwinConfig, TwinState, VmState } from '../state';
 import { suggestFor } from '../suggestions';
@@ -14,7 +14,7 @@ type Out = { push(...e: (AlertRaised | AlertResolved | PlacementSuggested)[]): n
 export function decideInterference(
   state: TwinState,
   vm: VmState,
-  event: VmSample,
+  event: AnyVmSample,
   observed: number,
   config: TwinConfig,
   out: Out,
@@ -49,7 +49,7 @@ export function decideInterference(
 function raiseInterference(
   state: TwinState,
   vm: VmState,
-  event: VmSample,
+  event: AnyVmSample,
   threshold: number,
   config: TwinConfig,
 ): AlertRaised {

@@ -1,0 +1,11 @@
+export * from './reading';
+export * from './events/inventory-index';
+export * from './events/mapping';
+export * from './events/to-events';
+export * from './events/discovery';
+export * from './events/progress';
+export * from './events/ids';
+export type { PromSample, PromType } from './prometheus/exposition';
+export * from './parse';
+export { dcgmReadings } from './prometheus/dcgm';
+export { parseExposition } from './prometheus/exposition';
