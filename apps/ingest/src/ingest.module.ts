@@ -44,7 +44,9 @@ function loadMapping(file: string | undefined): TelemetryMapping {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`INGEST_MAPPING_FILE: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(
+      `INGEST_MAPPING_FILE: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseMapping(text, `INGEST_MAPPING_FILE ${file}`);
 }

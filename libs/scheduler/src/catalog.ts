@@ -318,7 +318,9 @@ export function validatePlacement(host: HostPlacement): void {
 export function findGpuByProductName(name: string, framebufferMib?: number): GpuModel | null {
   const text = name.toUpperCase().replace(/^(NVIDIA|TESLA|GRID|QUADRO)\s+/g, '');
   const family = (id: string) => id.split('-')[0]!;
-  const candidates = GPU_CATALOG.filter((g) => new RegExp(`(^|[^A-Z0-9])${family(g.id)}D?([^A-Z0-9]|$)`).test(text));
+  const candidates = GPU_CATALOG.filter((g) =>
+    new RegExp(`(^|[^A-Z0-9])${family(g.id)}D?([^A-Z0-9]|$)`).test(text),
+  );
   if (candidates.length <= 1) return candidates[0] ?? null;
   const gb = /(\d+)\s*GB/.exec(text)?.[1];
   if (gb) return candidates.find((g) => g.framebufferMib === Number(gb) * GIB) ?? null;

@@ -27,17 +27,28 @@ export interface Parsed extends ParseOutcome {
  * headers of `--query-gpu` and `--query-compute-apps`; anything else is read as Prometheus text.
  */
 export function detectFormat(text: string): TelemetryFormat {
-  const head = text.replace(/^\uFEFF/, '').trimStart().slice(0, 4096);
-  if (head.startsWith('<?xml') || head.startsWith('<nvidia_smi_log') || head.startsWith('<!DOCTYPE nvidia_smi_log'))
+  const head = text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 4096);
+  if (
+    head.startsWith('<?xml') ||
+    head.startsWith('<nvidia_smi_log') ||
+    head.startsWith('<!DOCTYPE nvidia_smi_log')
+  )
     return 'nvidia-smi-xml';
   if (/^\s*vGPU ID\s*:/m.test(head) || /^\s*Active vGPUs\s*:/m.test(head)) return 'nvidia-smi-vgpu';
-  if (/=+\s*NVSMI LOG\s*=+/.test(head) || /^GPU [0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d\s*$/m.test(head))
+  if (
+    /=+\s*NVSMI LOG\s*=+/.test(head) ||
+    /^GPU [0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d\s*$/m.test(head)
+  )
     return 'nvidia-smi-q';
   const first = head.split(/\r?\n/, 1)[0] ?? '';
   if (/^#\s*gpu\b/i.test(first)) return 'dmon';
   if (first.includes(',') && !first.startsWith('#')) {
     const header = first.toLowerCase();
-    if (/\bpid\b/.test(header) && /(process_name|used_memory|used_gpu_memory)/.test(header)) return 'nvidia-smi-apps';
+    if (/\bpid\b/.test(header) && /(process_name|used_memory|used_gpu_memory)/.test(header))
+      return 'nvidia-smi-apps';
     if (/\b(uuid|index|name|pci\.bus_id|utilization\.gpu|memory\.used|timestamp)\b/.test(header))
       return 'nvidia-smi-csv';
   }
@@ -45,14 +56,22 @@ export function detectFormat(text: string): TelemetryFormat {
 }
 
 /** Parses a capture in the given format (`auto` detects it). */
-export function parseTelemetry(text: string, format: TelemetryFormat | 'auto' = 'auto', options: ParseOptions = {}): Parsed {
+export function parseTelemetry(
+  text: string,
+  format: TelemetryFormat | 'auto' = 'auto',
+  options: ParseOptions = {},
+): Parsed {
   const f = format === 'auto' ? detectFormat(text) : format;
   const host = options.host !== undefined ? { host: options.host } : {};
   switch (f) {
     case 'prometheus': {
       const exposition = parseExposition(text);
-      if (exposition.refused) return { format: f, readings: [], problems: exposition.problems, refused: true, samples: [] };
-      const dcgm = dcgmReadings(exposition.samples, { ...host, ...(options.uuidLabel ? { uuidLabel: options.uuidLabel } : {}) });
+      if (exposition.refused)
+        return { format: f, readings: [], problems: exposition.problems, refused: true, samples: [] };
+      const dcgm = dcgmReadings(exposition.samples, {
+        ...host,
+        ...(options.uuidLabel ? { uuidLabel: options.uuidLabel } : {}),
+      });
       return {
         format: f,
         readings: dcgm.readings,

@@ -4,9 +4,11 @@ import { DiskBuffer, type BufferLimits, type Capture } from './disk-buffer';
 
 const run = promisify(execFile);
 
-/** The `--query-gpu` fields the agent asks for: what a GPU sample and discovery read. */
+/**
+ * The `--query-gpu` fields the agent asks for: what a GPU sample and discovery read. No
+ * `timestamp`: nvidia-smi prints it in the host's local time, and the capture's `at` is the time.
+ */
 export const AGENT_QUERY_GPU_FIELDS = [
-  'timestamp',
   'index',
   'uuid',
   'pci.bus_id',
@@ -60,7 +62,14 @@ export class HostAgent {
   private ticking: Promise<void> | null = null;
   private stopped = false;
   private unreachable = false;
-  readonly stats: AgentStats = { ticks: 0, captured: 0, delivered: 0, dropped: 0, buffered: 0, lastError: null };
+  readonly stats: AgentStats = {
+    ticks: 0,
+    captured: 0,
+    delivered: 0,
+    dropped: 0,
+    buffered: 0,
+    lastError: null,
+  };
   private readonly now: () => number;
 
   constructor(private readonly options: AgentOptions) {
@@ -104,7 +113,10 @@ export class HostAgent {
     ];
     for (const [file, args, format] of tries) {
       try {
-        const { stdout } = await run(file, args, { timeout: Math.max(1000, this.options.intervalMs * 5), maxBuffer: 64 << 20 });
+        const { stdout } = await run(file, args, {
+          timeout: Math.max(1000, this.options.intervalMs * 5),
+          maxBuffer: 64 << 20,
+        });
         out.push({ atMs, format, text: stdout });
       } catch (e) {
         this.fail(`${file} ${args.join(' ')}: ${(e as Error).message.split('\n')[0]}`);
@@ -149,7 +161,11 @@ export class HostAgent {
   }
 
   private async post(c: Capture): Promise<'delivered' | 'refused' | 'retry'> {
-    const q = new URLSearchParams({ format: c.format, host: this.options.host, at: new Date(c.atMs).toISOString() });
+    const q = new URLSearchParams({
+      format: c.format,
+      host: this.options.host,
+      at: new Date(c.atMs).toISOString(),
+    });
     if (this.options.cluster) q.set('cluster', this.options.cluster);
     const headers: Record<string, string> = {
       'content-type': 'text/plain; charset=utf-8',
@@ -158,7 +174,7 @@ export class HostAgent {
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let res: Response;
     try {
-      res = await fetch(`${this.options.ingest.replace(/\/$/, '')}/v1/import?${q}`, {
+      res = await fetch(`${this.options.ingest.replace(/\/$/, '')}/v1/import?${q.toString()}`, {
         method: 'POST',
         headers,
         body: c.text,
@@ -166,7 +182,8 @@ export class HostAgent {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      if (!this.unreachable) this.options.log(`agent: ingest unreachable (${cause}); buffering captures on disk`);
+      if (!this.unreachable)
+        this.options.log(`agent: ingest unreachable (${cause}); buffering captures on disk`);
       this.unreachable = true;
       this.stats.lastError = `ingest unreachable: ${cause}`;
       return 'retry';

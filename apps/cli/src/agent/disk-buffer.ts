@@ -65,7 +65,10 @@ export class DiskBuffer {
     this.sizes.set(seq, Buffer.byteLength(body));
     this.bytes += Buffer.byteLength(body);
     let dropped = 0;
-    while (this.seqs.length > 1 && (this.seqs.length > this.limits.maxCaptures || this.bytes > this.limits.maxBytes)) {
+    while (
+      this.seqs.length > 1 &&
+      (this.seqs.length > this.limits.maxCaptures || this.bytes > this.limits.maxBytes)
+    ) {
       this.remove(this.seqs[0]!);
       dropped++;
     }

@@ -20,10 +20,20 @@ export function registerAgentCommand(program: Command): void {
     .addOption(new Option('--api-key <key>', 'ingest API key').env('VGPU_TWIN_API_KEY'))
     .option('--nvidia-smi <path>', 'the nvidia-smi binary', 'nvidia-smi')
     .option('--interval-ms <ms>', 'how often to poll', '1000')
-    .option('--metrics <url...>', 'progress-metric endpoints of this host\'s workloads (Prometheus text), selected by the mapping file\'s progress rules')
-    .option('--host <id>', 'this host\'s id in the twin', hostname())
-    .option('--cluster <id>', 'the cluster this host joins when it is first discovered (default: ingest\'s INGEST_CLUSTER)')
-    .option('--buffer-dir <dir>', 'where captures wait while ingest is unreachable', join('.vgpu-twin', 'agent-buffer'))
+    .option(
+      '--metrics <url...>',
+      "progress-metric endpoints of this host's workloads (Prometheus text), selected by the mapping file's progress rules",
+    )
+    .option('--host <id>', "this host's id in the twin", hostname())
+    .option(
+      '--cluster <id>',
+      "the cluster this host joins when it is first discovered (default: ingest's INGEST_CLUSTER)",
+    )
+    .option(
+      '--buffer-dir <dir>',
+      'where captures wait while ingest is unreachable',
+      join('.vgpu-twin', 'agent-buffer'),
+    )
     .option('--buffer-max-captures <n>', 'most captures kept (the oldest go first)', '20000')
     .option('--buffer-max-mb <mb>', 'most megabytes kept', '256')
     .action(async function (this: Command) {
@@ -39,8 +49,10 @@ export function registerAgentCommand(program: Command): void {
         bufferMaxCaptures: string;
         bufferMaxMb: string;
       }>();
-      if (!o.ingest) failOption(this, '--ingest', 'is required: the ingest base URL, e.g. http://127.0.0.1:8080');
-      if (!/^https?:\/\/[^/]+/.test(o.ingest)) failOption(this, '--ingest', `'${o.ingest}' must be an http(s) URL`);
+      if (!o.ingest)
+        failOption(this, '--ingest', 'is required: the ingest base URL, e.g. http://127.0.0.1:8080');
+      if (!/^https?:\/\/[^/]+/.test(o.ingest))
+        failOption(this, '--ingest', `'${o.ingest}' must be an http(s) URL`);
       for (const url of o.metrics ?? [])
         if (!/^https?:\/\/[^/]+/.test(url)) failOption(this, '--metrics', `'${url}' must be an http(s) URL`);
       const int = (option: string, raw: string, min: number) => {

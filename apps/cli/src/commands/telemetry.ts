@@ -1,5 +1,10 @@
 import { Option, type Command } from 'commander';
-import { parseTelemetry, TELEMETRY_FORMATS, type Reading, type TelemetryFormat } from '@vgpu-twin/telemetry-formats';
+import {
+  parseTelemetry,
+  TELEMETRY_FORMATS,
+  type Reading,
+  type TelemetryFormat,
+} from '@vgpu-twin/telemetry-formats';
 import { readFileSync } from 'node:fs';
 import { failOption } from './options';
 
@@ -53,12 +58,18 @@ export function registerTelemetryCommands(program: Command): void {
       try {
         text = readFileSync(file === '-' ? 0 : file, 'utf8');
       } catch (e) {
-        failOption(this, '<file>', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        failOption(
+          this,
+          '<file>',
+          `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
       const parsed = parseTelemetry(text, opts.format, opts.host !== undefined ? { host: opts.host } : {});
       const name = file === '-' ? '<stdin>' : file;
       for (const p of parsed.problems)
-        process.stderr.write(`${name}:${p.line}: ${p.field !== undefined ? `${p.field}: ` : ''}${p.message}\n`);
+        process.stderr.write(
+          `${name}:${p.line}: ${p.field !== undefined ? `${p.field}: ` : ''}${p.message}\n`,
+        );
       const out = parsed.readings.map((r) => `${readingLine(r)}\n`).join('');
       process.stdout.write(out);
       if (parsed.readings.length === 0) {

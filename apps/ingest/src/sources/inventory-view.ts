@@ -27,7 +27,8 @@ export class InventoryView {
       while (at < end) {
         const records = await this.log.read(Streams.inventory, partition, at, 5000);
         if (records.length === 0) break;
-        for (const { event } of decodeRecords(records).events) applyToIndex(this.index, event as InventoryEvent);
+        for (const { event } of decodeRecords(records).events)
+          applyToIndex(this.index, event as InventoryEvent);
         at = records[records.length - 1]!.offset + 1;
       }
       this.next.set(partition, at);

@@ -19,7 +19,10 @@ message MetricMetadata { int32 type = 1; string metric_family_name = 2; string h
 const WriteRequest = root.lookupType('WriteRequest');
 
 interface DecodedWrite {
-  timeseries?: { labels?: { name?: string; value?: string }[]; samples?: { value?: number; timestamp?: number | { toNumber(): number } }[] }[];
+  timeseries?: {
+    labels?: { name?: string; value?: string }[];
+    samples?: { value?: number; timestamp?: number | { toNumber(): number } }[];
+  }[];
   metadata?: { type?: number; metric_family_name?: string }[];
 }
 
@@ -36,13 +39,17 @@ export function decodeRemoteWrite(body: Buffer): PromSample[] {
   try {
     raw = uncompress(body);
   } catch (e) {
-    throw new ValidationError(`remote write: the body is not snappy-compressed (block format): ${(e as Error).message}`);
+    throw new ValidationError(
+      `remote write: the body is not snappy-compressed (block format): ${(e as Error).message}`,
+    );
   }
   let msg: DecodedWrite;
   try {
-    msg = WriteRequest.toObject(WriteRequest.decode(raw), { longs: Number }) as DecodedWrite;
+    msg = WriteRequest.toObject(WriteRequest.decode(raw), { longs: Number });
   } catch (e) {
-    throw new ValidationError(`remote write: the body is not a prometheus.WriteRequest: ${(e as Error).message}`);
+    throw new ValidationError(
+      `remote write: the body is not a prometheus.WriteRequest: ${(e as Error).message}`,
+    );
   }
   const typeOf = new Map<string, PromSample['type']>();
   for (const m of msg.metadata ?? []) {
@@ -72,7 +79,10 @@ export function decodeRemoteWrite(body: Buffer): PromSample[] {
 
 /** Encodes samples as a remote-write body, for tests and the benchmark. */
 export function encodeRemoteWrite(
-  series: readonly { labels: Record<string, string>; samples: readonly { value: number; timestampMs: number }[] }[],
+  series: readonly {
+    labels: Record<string, string>;
+    samples: readonly { value: number; timestampMs: number }[];
+  }[],
 ): Buffer {
   const message = WriteRequest.fromObject({
     timeseries: series.map((s) => ({

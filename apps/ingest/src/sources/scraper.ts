@@ -32,7 +32,11 @@ export interface ScraperOptions {
  * one request per backoff instead of one per interval.
  */
 export class Scraper {
-  private readonly targets: { status: ScrapeTargetStatus; timer: NodeJS.Timeout | null; inFlight: Promise<void> | null }[];
+  private readonly targets: {
+    status: ScrapeTargetStatus;
+    timer: NodeJS.Timeout | null;
+    inFlight: Promise<void> | null;
+  }[];
   private stopped = false;
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
@@ -69,7 +73,7 @@ export class Scraper {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.targets) if (t.timer) clearTimeout(t.timer);
-    await Promise.all(this.targets.map((t) => t.inFlight));
+    for (const t of this.targets) if (t.inFlight) await t.inFlight;
   }
 
   status(): ScrapeTargetStatus[] {
@@ -124,11 +128,14 @@ export class Scraper {
       s.consecutiveFailures = 0;
       s.lastError = null;
       s.problems = result.problems.length;
-      s.firstProblem = result.problems[0] ? `line ${result.problems[0].line}: ${result.problems[0].message}` : null;
+      s.firstProblem = result.problems[0]
+        ? `line ${result.problems[0].line}: ${result.problems[0].message}`
+        : null;
     } catch (e) {
       s.consecutiveFailures++;
       const err = e as Error;
-      s.lastError = err.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : err.message;
+      s.lastError =
+        err.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : err.message;
     }
   }
 }

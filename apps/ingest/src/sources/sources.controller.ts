@@ -30,7 +30,9 @@ export class SourcesController {
       throw new ValidationError('send the capture as the request body, as text (Content-Type: text/plain)');
     const format = query.format ?? 'auto';
     if (format !== 'auto' && !(TELEMETRY_FORMATS as readonly string[]).includes(format))
-      throw new ValidationError(`unknown format '${format}'; expected auto or one of: ${TELEMETRY_FORMATS.join(', ')}`);
+      throw new ValidationError(
+        `unknown format '${format}'; expected auto or one of: ${TELEMETRY_FORMATS.join(', ')}`,
+      );
     const atMs = query.at === undefined ? Date.now() : Date.parse(query.at);
     if (!Number.isFinite(atMs)) throw new ValidationError(`at: '${query.at}' is not an ISO-8601 time`);
     const host = query.host?.trim() || null;
@@ -43,6 +45,7 @@ export class SourcesController {
       host,
       cluster: query.cluster?.trim() || this.config.INGEST_CLUSTER,
       atMs,
+      atIsCaptureTime: query.at !== undefined,
       source: host !== null && agentBuffer !== undefined ? `agent:${host}` : 'import',
     });
     answer(res, result, 202);
@@ -53,7 +56,9 @@ export class SourcesController {
   @UseGuards(ApiKeyGuard)
   async remoteWrite(@Body() body: unknown, @Res() res: Response): Promise<void> {
     if (!Buffer.isBuffer(body) || body.length === 0)
-      throw new ValidationError('remote write: send a snappy-compressed WriteRequest (Content-Type: application/x-protobuf)');
+      throw new ValidationError(
+        'remote write: send a snappy-compressed WriteRequest (Content-Type: application/x-protobuf)',
+      );
     const result = await this.sources.remoteWrite(decodeRemoteWrite(body), Date.now());
     answer(res, result, 204);
   }

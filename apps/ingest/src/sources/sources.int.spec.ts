@@ -77,7 +77,11 @@ describe('ingest from real telemetry sources (embedded log)', () => {
       body: text,
     });
     expect(res.status).toBe(400); // the fixture's dummy block has samples with no GPU identity
-    const body = (await res.json()) as { format: string; problems: { line: number }[]; accepted: { telemetry: number } };
+    const body = (await res.json()) as {
+      format: string;
+      problems: { line: number }[];
+      accepted: { telemetry: number };
+    };
     expect(body.format).toBe('prometheus');
     expect(body.problems.map((p) => p.line)).toContain(74); // datadog fixture L74: the first label-less dummy sample
     const samples = gpuSamples(await eventsIn(log, Streams.telemetry));
@@ -96,7 +100,11 @@ describe('ingest from real telemetry sources (embedded log)', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/line 8/); // the 2020 sample's L8 lacks a comma
-    const bad = await fetch(`${base}/v1/import?format=yaml`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const bad = await fetch(`${base}/v1/import?format=yaml`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(bad.status).toBe(400);
     const rw = await fetch(`${base}/api/v1/write`, {
       method: 'POST',
@@ -117,11 +125,26 @@ describe('ingest from real telemetry sources (embedded log)', () => {
       INGEST_SCRAPE_TIMEOUT_MS: '500',
     }));
     const base = baseOf(app);
-    await eventually(async () => gpuSamples(await eventsIn(log, Streams.telemetry)).length >= 4, '4 scraped GPU samples', 15_000);
+    await eventually(
+      async () => gpuSamples(await eventsIn(log, Streams.telemetry)).length >= 4,
+      '4 scraped GPU samples',
+      15_000,
+    );
     const status = (await (await fetch(`${base}/v1/sources`)).json()) as {
-      scrape: { targets: { url: string; scrapes: number; lastError: string | null; readings: number; consecutiveFailures: number }[] };
+      scrape: {
+        targets: {
+          url: string;
+          scrapes: number;
+          lastError: string | null;
+          readings: number;
+          consecutiveFailures: number;
+        }[];
+      };
     };
-    const [g, d] = [status.scrape.targets.find((t) => t.url === good)!, status.scrape.targets.find((t) => t.url === dead)!];
+    const [g, d] = [
+      status.scrape.targets.find((t) => t.url === good)!,
+      status.scrape.targets.find((t) => t.url === dead)!,
+    ];
     expect(g).toMatchObject({ lastError: null, readings: 1, consecutiveFailures: 0 }); // one GPU in the exporter's text
     expect(d.consecutiveFailures).toBeGreaterThanOrEqual(1);
     expect(d.lastError).toBeTruthy();
@@ -140,7 +163,8 @@ describe('ingest from real telemetry sources (embedded log)', () => {
 
   it('receives Prometheus remote write from a real Prometheus that scrapes a dcgm-exporter endpoint', async () => {
     const which = spawnSync('prometheus', ['--version']);
-    if (which.error) throw new Error('the prometheus binary is missing: apt-get install prometheus (.ci/run does)');
+    if (which.error)
+      throw new Error('the prometheus binary is missing: apt-get install prometheus (.ci/run does)');
     const target = new URL(await serveExporter());
     const port = await freePort();
     ({ app } = await bootIngest(log, {}, port));
@@ -171,29 +195,57 @@ describe('ingest from real telemetry sources (embedded log)', () => {
     prometheus.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     try {
       await eventually(
-        async () => gpuSamples(await eventsIn(log, Streams.telemetry)).some((s) => s.source === 'remote-write'),
+        async () =>
+          gpuSamples(await eventsIn(log, Streams.telemetry)).some((s) => s.source === 'remote-write'),
         'a GPU sample remote-written by Prometheus',
         45_000,
       );
     } catch (e) {
       throw new Error(`${(e as Error).message}\nprometheus said:\n${stderr}`);
     }
-    const written = gpuSamples(await eventsIn(log, Streams.telemetry)).filter((s) => s.source === 'remote-write');
-    expect(written[0]!.data).toMatchObject({ gpuId: QUICKSTART_UUID, hostId: 'node-7', smClockMhz: 139, fbTotalMib: 16160 });
+    const written = gpuSamples(await eventsIn(log, Streams.telemetry)).filter(
+      (s) => s.source === 'remote-write',
+    );
+    expect(written[0]!.data).toMatchObject({
+      gpuId: QUICKSTART_UUID,
+      hostId: 'node-7',
+      smClockMhz: 139,
+      fbTotalMib: 16160,
+    });
     // utilisation as the exporter served it (50, 60 … 90, 40 …), at Prometheus's scrape times
     expect(written.every((s) => [40, 50, 60, 70, 80, 90].includes(s.data.gpuUtilPct!))).toBe(true);
-    const status = (await (await fetch(`${baseOf(app)}/v1/sources`)).json()) as { remoteWrite: { requests: number; readings: number } };
+    const status = (await (await fetch(`${baseOf(app)}/v1/sources`)).json()) as {
+      remoteWrite: { requests: number; readings: number };
+    };
     expect(status.remoteWrite.requests).toBeGreaterThanOrEqual(1);
     expect(status.remoteWrite.readings).toBeGreaterThanOrEqual(written.length);
   }, 90_000);
 
   it('remote write from our own encoder: every instant of every target is one set of readings', async () => {
     ({ app } = await bootIngest(log));
-    const labels = (name: string, instance: string, uuid: string) => ({ __name__: name, instance, job: 'dcgm', UUID: uuid, gpu: '0' });
+    const labels = (name: string, instance: string, uuid: string) => ({
+      __name__: name,
+      instance,
+      job: 'dcgm',
+      UUID: uuid,
+      gpu: '0',
+    });
     const body = encodeRemoteWrite([
-      { labels: labels('DCGM_FI_DEV_GPU_UTIL', '10.0.0.1:9400', 'GPU-a'), samples: [{ value: 10, timestampMs: 1_000 }, { value: 20, timestampMs: 2_000 }] },
-      { labels: labels('DCGM_FI_DEV_GPU_UTIL', '10.0.0.2:9400', 'GPU-b'), samples: [{ value: 30, timestampMs: 1_000 }] },
-      { labels: { __name__: 'up', instance: '10.0.0.1:9400', job: 'dcgm' }, samples: [{ value: 1, timestampMs: 1_000 }] },
+      {
+        labels: labels('DCGM_FI_DEV_GPU_UTIL', '10.0.0.1:9400', 'GPU-a'),
+        samples: [
+          { value: 10, timestampMs: 1_000 },
+          { value: 20, timestampMs: 2_000 },
+        ],
+      },
+      {
+        labels: labels('DCGM_FI_DEV_GPU_UTIL', '10.0.0.2:9400', 'GPU-b'),
+        samples: [{ value: 30, timestampMs: 1_000 }],
+      },
+      {
+        labels: { __name__: 'up', instance: '10.0.0.1:9400', job: 'dcgm' },
+        samples: [{ value: 1, timestampMs: 1_000 }],
+      },
     ]);
     const res = await fetch(`${baseOf(app)}/api/v1/write`, {
       method: 'POST',
@@ -201,7 +253,12 @@ describe('ingest from real telemetry sources (embedded log)', () => {
       body,
     });
     expect(res.status).toBe(204);
-    const samples = gpuSamples(await eventsIn(log, Streams.telemetry)).map((s) => [s.data.gpuId, s.data.hostId, s.ts, s.data.gpuUtilPct]);
+    const samples = gpuSamples(await eventsIn(log, Streams.telemetry)).map((s) => [
+      s.data.gpuId,
+      s.data.hostId,
+      s.ts,
+      s.data.gpuUtilPct,
+    ]);
     expect(samples.sort()).toEqual([
       ['GPU-a', '10.0.0.1', '1970-01-01T00:00:01.000Z', 10],
       ['GPU-a', '10.0.0.1', '1970-01-01T00:00:02.000Z', 20],

@@ -38,6 +38,11 @@ export interface CaptureOptions {
   readonly cluster: string;
   /** The capture's time, for readings that carry none (an agent's buffered capture keeps its own). */
   readonly atMs: number;
+  /**
+   * The caller said when the capture was taken (`?at=`): that time wins over times printed inside
+   * it (nvidia-smi's `timestamp` column is the host's local time).
+   */
+  readonly atIsCaptureTime?: boolean;
   readonly source: string;
 }
 
@@ -69,7 +74,13 @@ export class TelemetrySources {
   /** Each host's latest `--query-gpu` readings: discovery takes UUIDs, names and framebuffers from them. */
   private readonly hostGpus = new Map<string, Reading[]>();
   private readonly agents = new Map<string, AgentStatus>();
-  private readonly remote: RemoteWriteStatus = { requests: 0, samples: 0, readings: 0, lastAt: null, lastError: null };
+  private readonly remote: RemoteWriteStatus = {
+    requests: 0,
+    samples: 0,
+    readings: 0,
+    lastAt: null,
+    lastError: null,
+  };
 
   constructor(
     private readonly log: EventLog,
@@ -83,6 +94,7 @@ export class TelemetrySources {
   /** A capture file's text (`POST /v1/import`, the agent, a scrape). */
   async capture(text: string, opts: CaptureOptions): Promise<SourceResult> {
     const parsed = parseTelemetry(text, opts.format, opts.host !== null ? { host: opts.host } : {});
+    if (opts.atIsCaptureTime) for (const r of parsed.readings) r.timestampMs = null;
     if (parsed.refused) {
       const cause = parsed.problems[parsed.problems.length - 1]; // the parser stops at the line that refuses it
       throw new ValidationError(
@@ -94,9 +106,13 @@ export class TelemetrySources {
     const problems: Problem[] = [...parsed.problems];
     const warnings: string[] = [];
     let inventory: InventoryEvent[] = [];
-    if (parsed.format === 'nvidia-smi-csv' && opts.host !== null) this.hostGpus.set(opts.host, parsed.readings);
+    if (parsed.format === 'nvidia-smi-csv' && opts.host !== null)
+      this.hostGpus.set(opts.host, parsed.readings);
     if (parsed.format === 'nvidia-smi-vgpu') {
-      if (opts.host === null) throw new ValidationError('an nvidia-smi vgpu -q capture needs ?host=<its host>: it is that host\'s inventory');
+      if (opts.host === null)
+        throw new ValidationError(
+          "an nvidia-smi vgpu -q capture needs ?host=<its host>: it is that host's inventory",
+        );
       const found = discoverInventory(this.view.index, this.mapping, {
         host: opts.host,
         clusterId: opts.cluster,
@@ -137,11 +153,23 @@ export class TelemetrySources {
     }
     await this.view.catchUp();
     const problems: Problem[] = [...dcgm.problems];
-    const opts: CaptureOptions = { format: 'prometheus', host: null, cluster: '', atMs, source: 'remote-write' };
+    const opts: CaptureOptions = {
+      format: 'prometheus',
+      host: null,
+      cluster: '',
+      atMs,
+      source: 'remote-write',
+    };
     const telemetry = await this.telemetry(dcgm.readings, samples, opts, problems);
     this.remote.readings += dcgm.readings.length;
     this.remote.lastError = problems[0] ? `series ${problems[0].line}: ${problems[0].message}` : null;
-    return { format: 'prometheus', readings: dcgm.readings.length, accepted: { inventory: 0, telemetry }, problems, warnings: [] };
+    return {
+      format: 'prometheus',
+      readings: dcgm.readings.length,
+      accepted: { inventory: 0, telemetry },
+      problems,
+      warnings: [],
+    };
   }
 
   /** What an agent says of itself with each capture (its buffer's drops). */
@@ -180,7 +208,10 @@ export class TelemetrySources {
       const progress = this.progress.observe(samples, opts.atMs, this.view.index, opts.source);
       events.push(...progress.events);
       for (const vm of progress.unplaced)
-        problems.push({ line: 0, message: `progress of VM ${vm}, which the inventory does not place: dropped` });
+        problems.push({
+          line: 0,
+          message: `progress of VM ${vm}, which the inventory does not place: dropped`,
+        });
     }
     return this.append(Streams.telemetry, events, problems);
   }
@@ -191,7 +222,11 @@ export class TelemetrySources {
     for (const e of events) {
       const r = parseEvent(e);
       if (r.ok) valid.push(r.event);
-      else problems.push({ line: 0, message: `${e.type} not recorded: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` });
+      else
+        problems.push({
+          line: 0,
+          message: `${e.type} not recorded: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        });
     }
     if (valid.length === 0) return 0;
     try {

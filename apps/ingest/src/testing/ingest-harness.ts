@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { decodeRecords, DomainErrorFilter, EventLogModule, listeningPort, loadConfig } from '@vgpu-twin/service-kit';
+import {
+  decodeRecords,
+  DomainErrorFilter,
+  EventLogModule,
+  listeningPort,
+  loadConfig,
+} from '@vgpu-twin/service-kit';
 import type { DomainEvent } from '@vgpu-twin/contracts';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { createServer } from 'node:net';

@@ -3,7 +3,7 @@ import type { Reading } from '../reading';
 import { discoverInventory, profileOf, UNPROFILED_WORKLOAD, type DiscoveryInput } from './discovery';
 import { applyToIndex, emptyIndex, type InventoryIndex } from './inventory-index';
 import { EMPTY_MAPPING, type TelemetryMapping } from './mapping';
-import { AT, contractViolations, mapping, reading } from './testing';
+import { AT, contractViolations, mapping, reading, type ReadingFields } from './testing';
 
 // Made-up identifiers in the forms nvidia-smi prints them.
 const HOST = 'host-a';
@@ -25,7 +25,7 @@ const vgpuBlock = (
   vm: { name: string | null; uuid: string | null },
   busId: string,
   line: number,
-  fields: Parameters<typeof reading>[2] = {},
+  fields: ReadingFields = {},
 ) =>
   reading('vgpu', line, {
     host: HOST,
@@ -348,7 +348,12 @@ describe('discoverInventory: GPUs and vGPUs it cannot take as they are', () => {
 
     // then
     expect(problems).toEqual([{ line: 6, message: expect.stringContaining(BUS_82) }]); // the GPU block's line
-    expect(events.map((e) => [e.type, 'gpuId' in e.data ? e.data.gpuId : e.data.hostId])).toEqual([
+    expect(
+      events.map((e) => [
+        e.type,
+        e.type === 'host.registered' ? e.data.hostId : 'gpuId' in e.data && e.data.gpuId,
+      ]),
+    ).toEqual([
       ['host.registered', HOST],
       ['gpu.registered', UUID_83],
       ['vm.placed', UUID_83], // train-01 only: render-01's GPU is not registered

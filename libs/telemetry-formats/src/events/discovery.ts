@@ -3,7 +3,7 @@ import { findGpuByProductName, findProfile } from '@vgpu-twin/scheduler';
 import type { Problem, Reading } from '../reading';
 import { eventId } from './ids';
 import { findIndexedGpu, type InventoryIndex } from './inventory-index';
-import { countVgpus, defaultGpuId, mappedVm, vmIdOf } from './to-events';
+import { defaultGpuId, mappedVm, vgpusByVm, vmIdOf } from './to-events';
 import type { TelemetryMapping } from './mapping';
 
 export interface DiscoveryInput {
@@ -113,14 +113,15 @@ export function discoverInventory(
   }
 
   // the VMs
-  const vgpusOfVm = countVgpus(input.vgpu);
+  const vgpusOfVm = vgpusByVm(input.vgpu);
   const seen = new Set<string>();
   for (const r of input.vgpu) {
     if (r.kind !== 'vgpu') continue;
     const vmId = vmIdOf(r, mapping, vgpusOfVm);
     const gpuId = r.busId === null ? undefined : gpuOfBus.get(r.busId);
     if (vmId === null || gpuId === undefined) {
-      if (vmId === null) problems.push({ line: r.line, message: 'a vGPU with no VM name or UUID: cannot place it' });
+      if (vmId === null)
+        problems.push({ line: r.line, message: 'a vGPU with no VM name or UUID: cannot place it' });
       continue; // its GPU could not be registered: a problem was named for it above
     }
     if (seen.has(vmId)) continue;
@@ -136,7 +137,11 @@ export function discoverInventory(
     }
     const framebufferMib = r.metrics.fbTotalMib ?? catalogFramebuffer(index, gpuId, events, profile);
     if (framebufferMib === null || framebufferMib <= 0) {
-      problems.push({ line: r.line, field: 'FB Memory Usage', message: `no framebuffer reported for ${vmId}'s vGPU` });
+      problems.push({
+        line: r.line,
+        field: 'FB Memory Usage',
+        message: `no framebuffer reported for ${vmId}'s vGPU`,
+      });
       continue;
     }
     const was = index.vms.get(vmId);
@@ -164,7 +169,9 @@ export function discoverInventory(
   }
 
   // VMs the inventory has on this host's GPUs that the host no longer shows
-  const hostGpus = new Set([...index.gpus.values()].filter((g) => g.hostId === input.host).map((g) => g.gpuId));
+  const hostGpus = new Set(
+    [...index.gpus.values()].filter((g) => g.hostId === input.host).map((g) => g.gpuId),
+  );
   for (const vm of index.vms.values()) {
     if (!hostGpus.has(vm.gpuId) || seen.has(vm.vmId)) continue;
     events.push({
@@ -197,7 +204,8 @@ function catalogFramebuffer(
   profile: string,
 ): number | null {
   const registered = pending.find((e) => e.type === 'gpu.registered' && e.data.gpuId === gpuId);
-  const model = index.gpus.get(gpuId)?.model ?? (registered?.type === 'gpu.registered' ? registered.data.model : null);
+  const model =
+    index.gpus.get(gpuId)?.model ?? (registered?.type === 'gpu.registered' ? registered.data.model : null);
   if (model === null) return null;
   try {
     return findProfile(model, profile).framebufferMib;

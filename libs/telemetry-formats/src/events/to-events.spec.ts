@@ -1,7 +1,16 @@
 import type { Reading } from '../reading';
 import { emptyIndex } from './inventory-index';
 import { EMPTY_MAPPING } from './mapping';
-import { AT, contractViolations, gpuRegistered, indexOf, mapping, reading, vmPlaced } from './testing';
+import {
+  AT,
+  contractViolations,
+  gpuRegistered,
+  indexOf,
+  mapping,
+  reading,
+  vmPlaced,
+  type ReadingFields,
+} from './testing';
 import { readingsToEvents, type ConvertContext } from './to-events';
 
 // Made-up identifiers in the forms nvidia-smi and dcgm-exporter print them.
@@ -28,7 +37,7 @@ const ctx = (over: Partial<ConvertContext> = {}): ConvertContext => ({
 });
 
 /** A dcgm-exporter device reading of GPU 82 (no bus id: dcgm-exporter names a GPU by UUID). */
-const dcgmGpu = (fields: Parameters<typeof reading>[2] = {}, line = 3): Reading =>
+const dcgmGpu = (fields: ReadingFields = {}, line = 3): Reading =>
   reading('gpu', line, {
     gpuUuid: UUID_82,
     metrics: { gpuUtilPct: 37, memUtilPct: 12, fbUsedMib: 2241, fbTotalMib: 16384, powerW: 61.5, tempC: 40 },
@@ -36,11 +45,7 @@ const dcgmGpu = (fields: Parameters<typeof reading>[2] = {}, line = 3): Reading 
   });
 
 /** `nvidia-smi vgpu -q`'s block of one vGPU (see ../nvidia-smi/fixtures/vgpu-q-2gpu-3vm.txt). */
-const vgpu = (
-  vm: { name: string | null; uuid: string | null },
-  fields: Parameters<typeof reading>[2] = {},
-  line = 8,
-) =>
+const vgpu = (vm: { name: string | null; uuid: string | null }, fields: ReadingFields = {}, line = 8) =>
   reading('vgpu', line, {
     host: HOST,
     busId: BUS_82,
@@ -452,7 +457,10 @@ describe('readingsToEvents: ids', () => {
 
     // then
     expect(problems).toEqual([]);
-    expect(events.map((e) => e.data.vmId)).toEqual(['Render Box (Ünïcode)', 'x'.repeat(190)]); // names kept as they are
+    expect(events.map((e) => e.type === 'telemetry.vm_sample' && e.data.vmId)).toEqual([
+      'Render Box (Ünïcode)',
+      'x'.repeat(190),
+    ]); // names kept as they are
     expect(events[1]!.id.length).toBeLessThanOrEqual(200); // 'rd:vm:' + 190 + ':' + 13-digit ms would be 210
     expect(contractViolations(events)).toEqual([]);
   });

@@ -41,7 +41,7 @@ export function readingsToEvents(readings: readonly Reading[], ctx: ConvertConte
     seen.add(e.id);
     events.push(e);
   };
-  const vgpusOfVm = countVgpus(readings);
+  const vgpusOfVm = vgpusByVm(readings);
   for (const r of readings) {
     if (r.process !== null) continue;
     const at = r.timestampMs ?? ctx.atMs;
@@ -71,7 +71,10 @@ export function readingsToEvents(readings: readonly Reading[], ctx: ConvertConte
     }
     if (r.kind === 'gpu') {
       if (gpu.hostId === null) {
-        problems.push({ line: r.line, message: `cannot tell which host GPU ${gpu.gpuId} is in: no host label` });
+        problems.push({
+          line: r.line,
+          message: `cannot tell which host GPU ${gpu.gpuId} is in: no host label`,
+        });
       } else {
         push({
           id: eventId('rd', gpu.gpuId, at),
@@ -98,7 +101,11 @@ export function readingsToEvents(readings: readonly Reading[], ctx: ConvertConte
     // a whole GPU or a MIG instance that one pod holds: its numbers are that pod's VM's
     if (r.pods.length === 1) {
       const pod = r.pods[0]!;
-      const vmId = mappedVm(ctx.mapping, { namespace: pod.namespace, pod: pod.pod, container: pod.container })?.vm;
+      const vmId = mappedVm(ctx.mapping, {
+        namespace: pod.namespace,
+        pod: pod.pod,
+        container: pod.container,
+      })?.vm;
       if (vmId !== undefined) push(vmSample(vmId, gpu.gpuId, metrics, ts, at, ctx));
     }
   }
@@ -170,27 +177,40 @@ export function mappedVm(
 
 /**
  * The twin VM of a vGPU: the mapping's `vm` for its `vmName` / `vmUuid`, else its VM's name (or
- * UUID). A VM with several vGPUs is one twin VM per vGPU, `<vm>@<bus id>`, since the twin places
- * each vGPU on its own GPU.
+ * UUID). A VM with several vGPUs is one twin VM per vGPU, `<vm>@<bus id>` (and `#2`, `#3` … when
+ * it holds several on one GPU), since the twin places each vGPU on a GPU of its own. Never by
+ * vGPU ID: that changes whenever the VM restarts.
  */
-export function vmIdOf(r: Reading, mapping: TelemetryMapping, vgpusOfVm: ReadonlyMap<string, number>): string | null {
+export function vmIdOf(
+  r: Reading,
+  mapping: TelemetryMapping,
+  vgpusOfVm: ReadonlyMap<string, readonly Reading[]>,
+): string | null {
   const key = vmKey(r);
   if (key === null) return null;
   const labels = { vmName: r.vm?.name ?? '', vmUuid: r.vm?.uuid ?? '' };
   const base = mappedVm(mapping, labels)?.vm ?? r.vm?.name ?? r.vm?.uuid ?? key;
-  return (vgpusOfVm.get(key) ?? 1) > 1 ? `${base}@${r.busId ?? r.vgpuId ?? '?'}` : base;
+  const all = vgpusOfVm.get(key) ?? [r];
+  if (all.length <= 1) return base;
+  const onBus = all.filter((x) => x.busId === r.busId);
+  const at = `${base}@${r.busId ?? '?'}`;
+  return onBus.length <= 1 ? at : `${at}#${onBus.indexOf(r) + 1}`;
 }
 
 function vmKey(r: Reading): string | null {
   return r.vm?.uuid ?? r.vm?.name ?? null;
 }
 
-export function countVgpus(readings: readonly Reading[]): Map<string, number> {
-  const n = new Map<string, number>();
+/** Each VM's vGPU readings, in input order, by the VM's UUID (or name). */
+export function vgpusByVm(readings: readonly Reading[]): Map<string, Reading[]> {
+  const n = new Map<string, Reading[]>();
   for (const r of readings) {
     if (r.kind !== 'vgpu') continue;
     const key = vmKey(r);
-    if (key !== null) n.set(key, (n.get(key) ?? 0) + 1);
+    if (key === null) continue;
+    const list = n.get(key) ?? [];
+    list.push(r);
+    n.set(key, list);
   }
   return n;
 }
@@ -203,9 +223,7 @@ function checked(r: Reading, problems: Problem[]): ReadingMetrics {
   for (const [key, value] of Object.entries(m) as [keyof ReadingMetrics, number | null][]) {
     if (value === null) continue;
     const bad =
-      !Number.isFinite(value) ||
-      (key !== 'tempC' && value < 0) ||
-      (PERCENT.includes(key) && value > 100);
+      !Number.isFinite(value) || (key !== 'tempC' && value < 0) || (PERCENT.includes(key) && value > 100);
     if (bad) {
       problems.push({ line: r.line, field: key, message: `${key} ${value} is out of range: dropped` });
       m[key] = null;

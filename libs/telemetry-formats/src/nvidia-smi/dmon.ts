@@ -58,19 +58,20 @@ export function parseDmon(text: string, options: { host?: string } = {}): ParseO
       problems.push({ line, field: 'header', message: 'data row before any `# gpu …` header line' });
       return;
     }
+    const { names } = columns;
     const fields = trimmed.split(/\s+/);
-    if (fields.length !== columns.names.length) {
+    if (fields.length !== names.length) {
       problems.push({
         line,
         field: 'row',
-        message: `${fields.length} fields where the header (line ${columns.line}) has ${columns.names.length}`,
+        message: `${fields.length} fields where the header (line ${columns.line}) has ${names.length}`,
       });
       return;
     }
     const reading = emptyReading('gpu', line);
     reading.host = options.host ?? null;
-    const cell = (name: string) => fields[columns!.names.indexOf(name)];
-    columns.names.forEach((name, k) => {
+    const cell = (name: string) => fields[names.indexOf(name)];
+    names.forEach((name, k) => {
       const spec = METRICS[name];
       if (spec)
         reading.metrics[spec.metric] = readNumber(fields[k]!, spec.units, { line, field: name }, problems);

@@ -19,7 +19,7 @@
  * `Timestamp` is read as UTC (see `readSmiTime`). `N/A` and the other notes are null.
  */
 import { emptyReading, type ParseOutcome, type Problem, type Reading } from '../reading';
-import { checkCount, gpuBlocks, parseQTree, qAt, qChild, qFind, qNumber, type QNode } from './q-tree';
+import { qAt, qChild, qDocument, qFind, qNumber, type QNode } from './q-tree';
 import {
   CELSIUS,
   clockReasonName,
@@ -30,25 +30,13 @@ import {
   PERCENT,
   readBusId,
   readText,
-  readTimestamp,
   WATTS,
   type Units,
 } from './values';
 
 export function parseNvidiaSmiQ(text: string, options: { host?: string } = {}): ParseOutcome {
   const problems: Problem[] = [];
-  const top = parseQTree(text);
-  const doc: QNode = { key: '', value: null, line: 1, children: top };
-  const timestamp = qChild(doc, 'Timestamp');
-  const timestampMs = timestamp?.value ? readTimestamp(timestamp.value, qAt(timestamp), problems) : null;
-  const driverVersion = readText(qChild(doc, 'Driver Version')?.value);
-
-  const blocks = gpuBlocks(top);
-  if (blocks.length === 0) {
-    problems.push({ line: 1, field: 'GPU', message: 'no `GPU <bus id>` block: not nvidia-smi -q output' });
-  }
-  checkCount(qChild(doc, 'Attached GPUs'), blocks.length, problems);
-
+  const { blocks, timestampMs, driverVersion } = qDocument(text, 'nvidia-smi -q', problems);
   const readings = blocks.map(({ node, busId }) => {
     const reading = readGpuBlock(node, busId, problems);
     reading.host = options.host ?? null;
@@ -80,9 +68,9 @@ function readGpuBlock(block: QNode, headerBusId: string, problems: Problem[]): R
   m.pcieTxMBps = num(KBPS_AS_MBPS, 'PCI', 'Tx Throughput');
   m.smClockMhz = num(MHZ, 'Clocks', 'SM');
   m.tempC = num(CELSIUS, 'Temperature', 'GPU Current Temp');
-  const readings = ['GPU Power Readings', 'Power Readings'];
+  const powerGroup = ['GPU Power Readings', 'Power Readings'];
   const power = ['Power Draw', 'Average Power Draw', 'Instantaneous Power Draw'].map((key) =>
-    num(WATTS, readings, key),
+    num(WATTS, powerGroup, key),
   );
   m.powerW = power.find((w) => w !== null) ?? null;
 

@@ -6,9 +6,12 @@
  * indented less. The column where `:` sits differs between drivers and even between sections of
  * one output, so only the indentation of the key matters. Blank lines and the `=====NVSMI LOG=====`
  * banner are skipped. Keys are matched case-insensitively (`Gpu` in a vGPU guest, `GPU` on a host).
+ *
+ * Below the tree: the lookups both parsers share (`GPU <bus id>` blocks, count lines, numbers at a
+ * path of keys, each with the line and the `Group/Key` field a problem names).
  */
 import { type Problem } from '../reading';
-import { readCount, readNumber, splitLines, type Units } from './values';
+import { readCount, readNumber, readText, readTimestamp, splitLines, type Units } from './values';
 
 export interface QNode {
   key: string;
@@ -60,8 +63,28 @@ export function qChild(node: QNode | undefined, ...keys: string[]): QNode | unde
 
 const GPU_HEADER = /^GPU\s+(\S+)$/i;
 
+/**
+ * What `-q` and `vgpu -q` print above and around the GPU blocks: `Timestamp` (read as UTC, see
+ * `readSmiTime`), `Driver Version`, and `Attached GPUs`, checked against the blocks found.
+ */
+export function qDocument(
+  text: string,
+  command: string,
+  problems: Problem[],
+): { blocks: { node: QNode; busId: string }[]; timestampMs: number | null; driverVersion: string | null } {
+  const doc: QNode = { key: '', value: null, line: 1, children: parseQTree(text) };
+  const timestamp = qChild(doc, 'Timestamp');
+  const timestampMs = timestamp?.value ? readTimestamp(timestamp.value, qAt(timestamp), problems) : null;
+  const blocks = gpuBlocks(doc.children);
+  if (blocks.length === 0) {
+    problems.push({ line: 1, field: 'GPU', message: `no \`GPU <bus id>\` block: not ${command} output` });
+  }
+  checkCount(qChild(doc, 'Attached GPUs'), blocks.length, problems);
+  return { blocks, timestampMs, driverVersion: readText(qChild(doc, 'Driver Version')?.value) };
+}
+
 /** Top-level `GPU <bus id>` nodes; the header's bus id as printed. */
-export function gpuBlocks(top: QNode[]): { node: QNode; busId: string }[] {
+function gpuBlocks(top: QNode[]): { node: QNode; busId: string }[] {
   return top.flatMap((node) => {
     const m = node.value === null ? GPU_HEADER.exec(node.key) : null;
     return m ? [{ node, busId: m[1]! }] : [];

@@ -39,7 +39,10 @@ const METRIC_COLUMNS: readonly { metric: keyof ReadingMetrics; names: string[]; 
   { metric: 'smClockMhz', names: ['clocks.sm', 'clocks.current.sm'], units: MHZ },
   { metric: 'tempC', names: ['temperature.gpu'], units: CELSIUS },
 ];
-/** `power.draw` is the one-second average on drivers that also print `.average` and `.instant`. */
+/**
+ * On Ampere and newer, `power.draw` is the average over one second (`nvidia-smi --help-query-gpu`);
+ * both captures print it equal to `power.draw.average`.
+ */
 const POWER_COLUMNS = ['power.draw', 'power.draw.average', 'power.draw.instant'];
 const IDENTITY_COLUMNS = ['uuid', 'gpu_uuid', 'index', 'pci.bus_id', 'gpu_bus_id', 'name', 'gpu_name'];
 const REASON_PREFIXES = ['clocks_event_reasons.', 'clocks_throttle_reasons.'];

@@ -18,27 +18,12 @@
  * An `Active vGPUs` count that disagrees with the vGPU blocks found is a problem (a cut capture).
  */
 import { emptyReading, type ParseOutcome, type Problem, type Reading } from '../reading';
-import { checkCount, gpuBlocks, parseQTree, qAt, qChild, qFind, qNumber, type QNode } from './q-tree';
-import { MIB, PERCENT, quote, readBusId, readText, readTimestamp } from './values';
+import { checkCount, qAt, qChild, qDocument, qFind, qNumber, type QNode } from './q-tree';
+import { MIB, PERCENT, quote, readBusId, readText, type Units } from './values';
 
 export function parseNvidiaSmiVgpuQ(text: string, options: { host?: string } = {}): ParseOutcome {
   const problems: Problem[] = [];
-  const top = parseQTree(text);
-  const doc: QNode = { key: '', value: null, line: 1, children: top };
-  const timestamp = qChild(doc, 'Timestamp');
-  const timestampMs = timestamp?.value ? readTimestamp(timestamp.value, qAt(timestamp), problems) : null;
-  const driverVersion = readText(qChild(doc, 'Driver Version')?.value);
-
-  const blocks = gpuBlocks(top);
-  if (blocks.length === 0) {
-    problems.push({
-      line: 1,
-      field: 'GPU',
-      message: 'no `GPU <bus id>` block: not nvidia-smi vgpu -q output',
-    });
-  }
-  checkCount(qChild(doc, 'Attached GPUs'), blocks.length, problems);
-
+  const { blocks, timestampMs, driverVersion } = qDocument(text, 'nvidia-smi vgpu -q', problems);
   const readings = blocks.flatMap(({ node, busId: header }) => {
     const gpu = emptyReading('gpu', node.line);
     gpu.busId = readBusId(header, qAt(node, 'GPU'), problems);
@@ -73,7 +58,7 @@ function vgpuBlocks(gpu: QNode): QNode[] {
 function readVgpu(block: QNode, busId: string | null, problems: Problem[]): Reading {
   const reading = emptyReading('vgpu', block.line);
   const text = (...path: string[]) => readText(qFind(block, path)?.node.value);
-  const num = (units: typeof MIB, ...path: string[]) => qNumber(block, path, units, problems);
+  const num = (units: Units, ...path: string[]) => qNumber(block, path, units, problems);
 
   reading.busId = busId;
   reading.vgpuId = readText(block.value);
