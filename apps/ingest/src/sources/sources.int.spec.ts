@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Streams, type DomainEvent } from '@vgpu-twin/contracts';
+import { fixtures, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { EmbeddedEventLog } from '@vgpu-twin/event-log';
 import { streamSpecs } from '@vgpu-twin/service-kit';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -159,6 +159,44 @@ describe('ingest from real telemetry sources (embedded log)', () => {
       temperatureC: null, // quickstart L10: DCGM_FI_DEV_MEMORY_TEMP is the blank sentinel; no GPU_TEMP series
     });
     expect(first!.source).toBe(`scrape:${good}`);
+  });
+
+  it('turns a workload progress counter into its VM\'s progress rate (mapping file), on the GPU the inventory places it', async () => {
+    const started = Date.now();
+    // 7 training steps a second, as the workload's own prom-client counter would count them
+    exporter = createServer((_req, res) => {
+      const steps = Math.floor(((Date.now() - started) / 1000) * 7 * 1000) / 1000;
+      res.end(`# TYPE train_steps_total counter\ntrain_steps_total{vm="vm-1",job="trainer"} ${steps}\n`);
+    });
+    await new Promise<void>((r) => exporter!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(exporter.address() as { port: number }).port}/metrics`;
+    writeFileSync(
+      join(dir, 'mapping.json'),
+      JSON.stringify({ progress: [{ metric: 'train_steps_total', vmLabel: 'vm', windowMs: 2000 }] }),
+    );
+    ({ app } = await bootIngest(log, {
+      INGEST_SCRAPE_TARGETS: url,
+      INGEST_SCRAPE_INTERVAL_MS: '200',
+      INGEST_MAPPING_FILE: join(dir, 'mapping.json'),
+    }));
+    const inventory = ['host.registered', 'gpu.registered', 'vm.placed'].map((t) => fixtures[t as 'vm.placed']);
+    const placed = await fetch(`${baseOf(app)}/v1/inventory`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(inventory),
+    });
+    expect(placed.status).toBe(202);
+    type VmSample = Extract<DomainEvent, { type: 'telemetry.vm_sample'; version: 2 }>;
+    const progress = async () =>
+      (await eventsIn(log, Streams.telemetry)).filter(
+        (e): e is VmSample => e.type === 'telemetry.vm_sample' && e.version === 2,
+      );
+    await eventually(async () => (await progress()).length >= 5, 'five progress samples', 15_000);
+    const samples = await progress();
+    expect(samples.every((s) => s.data.vmId === 'vm-1' && s.data.gpuId === 'gpu-1')).toBe(true); // fixtures: vm-1 on gpu-1
+    expect(samples.every((s) => s.data.gpuUtilPct === null && s.data.fbUsedMib === null)).toBe(true); // progress only
+    const last = samples[samples.length - 1]!.data.progressRate!;
+    expect(Math.abs(last - 7)).toBeLessThan(1); // 7 steps/s, over a 2 s window of 200 ms scrapes
   });
 
   it('receives Prometheus remote write from a real Prometheus that scrapes a dcgm-exporter endpoint', async () => {

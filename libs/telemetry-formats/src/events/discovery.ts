@@ -70,7 +70,7 @@ export function discoverInventory(
     const mapped = mapping.gpus.find(
       (g) =>
         (g.uuid !== undefined && uuid !== null && g.uuid.toUpperCase() === uuid.toUpperCase()) ||
-        (g.host === input.host && g.busId?.toUpperCase() === busId),
+        (g.host === input.host && g.busId === busId),
     );
     const known = mapped ? index.gpus.get(mapped.gpuId) : findIndexedGpu(index, uuid, input.host, busId);
     if (known) {

@@ -168,3 +168,23 @@ describe('matchesLabels', () => {
     expect(matchesLabels({}, { pod: 'train-7' })).toBe(true); // no matchers: everything
   });
 });
+
+describe('mapping: GPU bus ids', () => {
+  it('takes any form nvidia-smi prints and keeps the long one, which readings carry', () => {
+    const m = parseMapping(
+      JSON.stringify({
+        gpus: [
+          { host: 'h', busId: '82:00.0', gpuId: 'a' },
+          { host: 'h', busId: '0000:83:00.0', gpuId: 'b' },
+        ],
+      }),
+    );
+    expect(m.gpus.map((g) => g.busId)).toEqual(['00000000:82:00.0', '00000000:83:00.0']);
+  });
+
+  it('names a bus id that is none', () => {
+    expect(() => parseMapping(JSON.stringify({ gpus: [{ host: 'h', busId: 'slot 3', gpuId: 'a' }] }))).toThrow(
+      /gpus\.0\.busId: must be a PCI bus id/,
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { ValidationError } from '@vgpu-twin/contracts';
 import { z } from 'zod';
+import { normaliseBusId } from '../reading';
 
 /**
  * The mapping file (`INGEST_MAPPING_FILE`, `agent --mapping`): what the sources cannot say
@@ -28,7 +29,18 @@ export const TelemetryMapping = z
           .object({
             uuid: z.string().min(1).optional(),
             host: z.string().min(1).optional(),
-            busId: z.string().min(1).optional(),
+            /** Any form nvidia-smi prints (`82:00.0`, `0000:82:00.0`, `00000000:82:00.0`). */
+            busId: z
+              .string()
+              .transform((b, ctx) => {
+                const long = normaliseBusId(b);
+                if (long === null) {
+                  ctx.addIssue({ code: 'custom', message: 'must be a PCI bus id such as 00000000:82:00.0' });
+                  return z.NEVER;
+                }
+                return long;
+              })
+              .optional(),
             gpuId: z.string().min(1),
             hostId: z.string().min(1).optional(),
           })

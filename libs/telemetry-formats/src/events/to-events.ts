@@ -150,7 +150,7 @@ export function resolveGpu(
   const mapped = ctx.mapping.gpus.find(
     (g) =>
       (g.uuid !== undefined && r.gpuUuid !== null && g.uuid.toUpperCase() === r.gpuUuid.toUpperCase()) ||
-      (g.host !== undefined && g.host === host && g.busId !== undefined && g.busId.toUpperCase() === r.busId),
+      (g.host !== undefined && g.host === host && g.busId !== undefined && g.busId === r.busId),
   );
   const indexed = mapped
     ? (ctx.index.gpus.get(mapped.gpuId) ?? null)
