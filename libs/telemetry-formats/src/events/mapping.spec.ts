@@ -183,8 +183,8 @@ describe('mapping: GPU bus ids', () => {
   });
 
   it('names a bus id that is none', () => {
-    expect(() => parseMapping(JSON.stringify({ gpus: [{ host: 'h', busId: 'slot 3', gpuId: 'a' }] }))).toThrow(
-      /gpus\.0\.busId: must be a PCI bus id/,
-    );
+    expect(() =>
+      parseMapping(JSON.stringify({ gpus: [{ host: 'h', busId: 'slot 3', gpuId: 'a' }] })),
+    ).toThrow(/gpus\.0\.busId: must be a PCI bus id/);
   });
 });

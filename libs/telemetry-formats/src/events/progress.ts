@@ -1,6 +1,7 @@
 import type { VmSampleV2 } from '@vgpu-twin/contracts';
 import type { PromSample } from '../prometheus/exposition';
 import { eventId } from './ids';
+import { vmSampleV2 } from './to-events';
 import type { InventoryIndex } from './inventory-index';
 import { matchesLabels, type TelemetryMapping } from './mapping';
 
@@ -64,25 +65,11 @@ export class ProgressTracker {
         unplaced.push(vmId);
         continue;
       }
-      events.push({
-        id: eventId('progress', vmId, at),
-        type: 'telemetry.vm_sample',
-        version: 2,
-        ts: new Date(at).toISOString(),
-        source,
-        data: {
-          vmId,
-          gpuId: vm.gpuId,
-          gpuUtilPct: null,
-          memUtilPct: null,
-          fbUsedMib: null,
-          pcieRxMBps: null,
-          pcieTxMBps: null,
-          vcpuUtilPct: null,
-          vmMemUtilPct: null,
+      events.push(
+        vmSampleV2(eventId('progress', vmId, at), new Date(at).toISOString(), source, vmId, vm.gpuId, {
           progressRate: Number(rate.toPrecision(6)),
-        },
-      });
+        }),
+      );
     }
     return { events, unplaced };
   }

@@ -120,23 +120,42 @@ function vmSample(
   at: number,
   ctx: ConvertContext,
 ): VmSampleV2 {
+  return vmSampleV2(eventId('rd', 'vm', vmId, at), ts, ctx.source, vmId, gpuId, {
+    gpuUtilPct: m.gpuUtilPct,
+    memUtilPct: m.memUtilPct,
+    fbUsedMib: m.fbUsedMib,
+    pcieRxMBps: m.pcieRxMBps,
+    pcieTxMBps: m.pcieTxMBps,
+  });
+}
+
+/** A version-2 VM sample that says only `said`: every other number is null. */
+export function vmSampleV2(
+  id: string,
+  ts: string,
+  source: string,
+  vmId: string,
+  gpuId: string,
+  said: Partial<Omit<VmSampleV2['data'], 'vmId' | 'gpuId'>>,
+): VmSampleV2 {
   return {
-    id: eventId('rd', 'vm', vmId, at),
+    id,
     type: 'telemetry.vm_sample',
     version: 2,
     ts,
-    source: ctx.source,
+    source,
     data: {
       vmId,
       gpuId,
-      gpuUtilPct: m.gpuUtilPct,
-      memUtilPct: m.memUtilPct,
-      fbUsedMib: m.fbUsedMib,
-      pcieRxMBps: m.pcieRxMBps,
-      pcieTxMBps: m.pcieTxMBps,
+      gpuUtilPct: null,
+      memUtilPct: null,
+      fbUsedMib: null,
+      pcieRxMBps: null,
+      pcieTxMBps: null,
       vcpuUtilPct: null,
       vmMemUtilPct: null,
       progressRate: null,
+      ...said,
     },
   };
 }
