@@ -86,3 +86,96 @@ describe('contracts', () => {
     }
   });
 });
+
+describe('telemetry samples, version 2 (null for what the source does not report)', () => {
+  const vmV1 = fixtures['telemetry.vm_sample'];
+  const gpuV1 = fixtures['telemetry.gpu_sample'];
+  /** A v2 VM sample with every nullable counter null: only the ids are known. */
+  const vmV2 = {
+    ...vmV1,
+    id: 'fx-vm-sample-v2',
+    version: 2,
+    data: {
+      vmId: 'vm-1',
+      gpuId: 'gpu-1',
+      gpuUtilPct: null,
+      memUtilPct: null,
+      fbUsedMib: null,
+      pcieRxMBps: null,
+      pcieTxMBps: null,
+      vcpuUtilPct: null,
+      vmMemUtilPct: null,
+      progressRate: null,
+    },
+  };
+  const gpuV2 = {
+    ...gpuV1,
+    id: 'fx-gpu-sample-v2',
+    version: 2,
+    data: {
+      gpuId: 'gpu-1',
+      hostId: 'host-1',
+      gpuUtilPct: null,
+      memUtilPct: null,
+      fbUsedMib: null,
+      fbTotalMib: null,
+      pcieRxMBps: null,
+      pcieTxMBps: null,
+      smClockMhz: null,
+      powerW: null,
+      temperatureC: null,
+    },
+  };
+
+  it.each([
+    ['telemetry.vm_sample', vmV2],
+    ['telemetry.gpu_sample', gpuV2],
+  ])('accepts a v2 %s with every metric null, unchanged', (_type, event) => {
+    expect(parseEvent(event)).toEqual({ ok: true, event });
+  });
+
+  it('still requires version 1 to carry its numbers', () => {
+    const r = parseEvent({ ...vmV1, data: { ...vmV1.data, pcieRxMBps: null } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toEqual(['data.pcieRxMBps']);
+    // the same null is fine at version 2: the version, not the field, decides
+    expect(parseEvent({ ...vmV2, data: { ...vmV2.data, pcieRxMBps: null } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['telemetry.vm_sample', vmV2],
+    ['telemetry.gpu_sample', gpuV2],
+  ])('refuses a v2 %s with gpuUtilPct 101, naming the path', (_type, event) => {
+    const r = parseEvent({ ...event, data: { ...event.data, gpuUtilPct: 101 } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.issues.map((i) => i.path)).toEqual(['data.gpuUtilPct']);
+      expect(r.issues[0]?.message).toMatch(/≤ 100/); // Percent: 0–100
+    }
+    // 100 is the edge and allowed: the refusal is about 101, not about a number being there
+    expect(parseEvent({ ...event, data: { ...event.data, gpuUtilPct: 100 } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['telemetry.vm_sample', vmV2],
+    ['telemetry.gpu_sample', gpuV2],
+  ])('refuses version 3 of %s, listing the known versions 1, 2', (type, event) => {
+    expect(parseEvent({ ...event, version: 3 })).toEqual({
+      ok: false,
+      issues: [{ path: 'version', message: `version 3 of '${type}' is unknown; known: 1, 2` }],
+    });
+  });
+
+  it('lists both versions of both samples in the catalog, on the telemetry stream', () => {
+    const samples = eventCatalog().filter((c) => c.type.startsWith('telemetry.'));
+    expect(samples).toEqual(
+      expect.arrayContaining([
+        { type: 'telemetry.vm_sample', version: 1, stream: Streams.telemetry },
+        { type: 'telemetry.vm_sample', version: 2, stream: Streams.telemetry },
+        { type: 'telemetry.gpu_sample', version: 1, stream: Streams.telemetry },
+        { type: 'telemetry.gpu_sample', version: 2, stream: Streams.telemetry },
+      ]),
+    );
+    expect(samples).toHaveLength(4); // two types × versions 1 and 2, no others
+  });
+});

@@ -1,4 +1,10 @@
-import { fixtures, type AlertRaised, type InventoryEvent, type VmSample } from '@vgpu-twin/contracts';
+import {
+  fixtures,
+  type AlertRaised,
+  type InventoryEvent,
+  type VmSample,
+  type VmSampleV2,
+} from '@vgpu-twin/contracts';
 import { simulateProfiles, workloadWithSpread } from '@vgpu-twin/scheduler';
 import { defaultTwinConfig, initialState, type TwinState } from './state';
 import { step, type TwinInput, type TwinOutput } from './step';
@@ -355,5 +361,100 @@ describe('a VM whose workload was never profiled', () => {
       'vm-x',
     ]);
     expect(state.vms.get('vm-x')!.unprofiled).toBe(false);
+  });
+});
+
+describe('version-2 VM samples: only what the source measured', () => {
+  // a window of three rates, so the observed slowdown is a mean and not just the latest sample
+  const windowed = { ...config, smoothingSamples: 3 };
+  const run = (state: TwinState, events: TwinInput[]): TwinOutput[] =>
+    events.flatMap((e) => step(state, e, windowed));
+  /** A v2 sample with every counter null but those given (a vGPU's utilisation, a progress metric …). */
+  const sampleV2 = (vmId: string, s: number, data: Partial<VmSampleV2['data']>): VmSampleV2 => ({
+    ...fixtures['telemetry.vm_sample'],
+    version: 2,
+    id: `v2-${vmId}-${seq++}`,
+    ts: t(s),
+    data: {
+      vmId,
+      gpuId: 'gpu-1',
+      gpuUtilPct: null,
+      memUtilPct: null,
+      fbUsedMib: null,
+      pcieRxMBps: null,
+      pcieTxMBps: null,
+      vcpuUtilPct: null,
+      vmMemUtilPct: null,
+      progressRate: null,
+      ...data,
+    },
+  });
+  const framebufferAlerts = (out: TwinOutput[]) =>
+    out.filter(
+      (o) => (o.type === 'alert.raised' || o.type === 'alert.resolved') && o.data.kind === 'framebuffer',
+    );
+
+  /** vm-a ('heavy': 90% solo, 10 steps/s solo) alone on gpu-1, after three v1 samples at 5, 4 and 5 steps/s and 90% util. */
+  function observed(): TwinState {
+    const state = initialState();
+    run(state, [host, gpu, workload('heavy', 90), place('vm-a', 'heavy')]);
+    run(state, [sample('vm-a', 0, 5, 90), sample('vm-a', 1, 4, 90), sample('vm-a', 2, 5, 90)]);
+    expect(state.vms.get('vm-a')).toMatchObject({
+      observedSlowdown: 2.1429, // solo 10 ÷ mean(5, 4, 5) = 10 ÷ 4.6667, rounded to 4 places
+      hasProgressSignal: true,
+      measuredUtilPct: 90, // the last v1 sample's gpuUtilPct
+    });
+    return state;
+  }
+
+  it('keeps the observed slowdown through a v2 sample with no progress rate, where a v1 sample with none clears it', () => {
+    const v2 = observed();
+    run(v2, [sampleV2('vm-a', 3, { gpuUtilPct: 88, fbUsedMib: 4000 })]);
+    expect(v2.vms.get('vm-a')).toMatchObject({
+      observedSlowdown: 2.1429, // unchanged: the same window 5, 4, 5
+      hasProgressSignal: true,
+      rates: [5, 4, 5],
+      measuredUtilPct: 88, // what the v2 sample did carry was read
+    });
+
+    const v1 = observed();
+    run(v1, [sample('vm-a', 3, null, 88)]);
+    // v1 says "no progress signal" with its null: the slowdown is no longer known
+    expect(v1.vms.get('vm-a')).toMatchObject({ observedSlowdown: null, hasProgressSignal: false });
+  });
+
+  it('updates the observed slowdown from a v2 sample that carries only a progress rate, leaving the measured utilisation', () => {
+    const state = observed();
+    const out = run(state, [sampleV2('vm-a', 3, { progressRate: 8 })]);
+    const vm = state.vms.get('vm-a')!;
+    expect(vm.rates).toEqual([4, 5, 8]); // window of 3: the oldest 5 drops out
+    expect(vm.observedSlowdown).toBe(1.7647); // solo 10 ÷ mean(4, 5, 8) = 10 ÷ 5.6667 = 1.76470…, rounded to 4 places
+    expect(vm.measuredUtilPct).toBe(90); // still the last v1 sample's 90: the v2 sample's null is "not measured"
+    expect(out.find((o) => o.type === 'twin.observation')?.data).toMatchObject({
+      observedSlowdown: 1.7647,
+      progressRate: 5.6667, // mean(4, 5, 8) = 17 / 3
+      windowSamples: 3,
+    });
+  });
+
+  it('raises no framebuffer alert on a v2 sample with no framebuffer figure, and one on a sample above 95% of the profile', () => {
+    const state = observed();
+    // 8Q profile: 8192 MiB; alert above framebufferAlertAbove 0.95 × 8192 = 7782.4 MiB, cleared under 0.9 × 8192 = 7372.8 MiB
+    expect(windowed.framebufferAlertAbove).toBe(0.95);
+    expect(framebufferAlerts(run(state, [sampleV2('vm-a', 3, { fbUsedMib: null, gpuUtilPct: 90 })]))).toEqual(
+      [],
+    );
+    expect(state.vms.get('vm-a')!.fbAlert).toBeNull();
+
+    const over = run(state, [sampleV2('vm-a', 4, { fbUsedMib: 7800 })]); // 7800 / 8192 = 95.2% > 95%
+    expect(framebufferAlerts(over)).toHaveLength(1);
+    expect(framebufferAlerts(over)[0]).toMatchObject({
+      type: 'alert.raised',
+      data: { kind: 'framebuffer', vmId: 'vm-a' },
+    });
+
+    // a later sample with no framebuffer figure keeps the alert: read as 0 MiB it would clear it (0% < 90%)
+    expect(framebufferAlerts(run(state, [sampleV2('vm-a', 5, { progressRate: 5 })]))).toEqual([]);
+    expect(state.vms.get('vm-a')!.fbAlert).not.toBeNull();
   });
 });

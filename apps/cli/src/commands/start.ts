@@ -46,7 +46,10 @@ export async function start(
       configure: (a) => configureIngestHttp(a, ingest),
       banner: (url, log) =>
         `vgpu-twin is running (log: ${log.EVENT_LOG}, data: ${log.VGPU_TWIN_DATA_DIR})\n` +
-        `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n  twin:       ${url}/v1/twin/status\n` +
+        `  dashboard:  ${url}/\n  ingest API: ${url}/v1/telemetry, ${url}/v1/inventory\n` +
+        `  real hosts: ${url}/v1/import, ${url}/api/v1/write (Prometheus remote write), ${url}/v1/sources` +
+        `${ingest.INGEST_SCRAPE_TARGETS.length > 0 ? ` (scraping ${ingest.INGEST_SCRAPE_TARGETS.length} target(s))` : ''}\n` +
+        `  twin:       ${url}/v1/twin/status\n` +
         `  model:      ${describeModel(twin.TWIN_MODEL)}`,
     },
     merged,

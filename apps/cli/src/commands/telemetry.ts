@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   parseTelemetry,
   TELEMETRY_FORMATS,
@@ -30,6 +30,16 @@ export function readingLine(r: Reading): string {
   });
 }
 
+const FORMAT_CHOICES: readonly string[] = ['auto', ...TELEMETRY_FORMATS];
+
+/** commander's `choices` refuses with exit code 1, the code of "no readings" here: a bad option exits 2. */
+function formatChoice(value: string): string {
+  if (FORMAT_CHOICES.includes(value)) return value;
+  const e = new InvalidArgumentError(`Allowed choices are ${FORMAT_CHOICES.join(', ')}.`);
+  e.exitCode = 2;
+  throw e;
+}
+
 /**
  * `vgpu-twin telemetry parse [--format F] FILE`: a capture of dcgm-exporter or nvidia-smi as one
  * JSON reading per line on stdout, problems on stderr as `FILE:LINE: message`. Exit 0 when at least
@@ -47,7 +57,8 @@ export function registerTelemetryCommands(program: Command): void {
     )
     .addOption(
       new Option('--format <format>', 'the capture format; auto detects it')
-        .choices(['auto', ...TELEMETRY_FORMATS])
+        .choices(FORMAT_CHOICES)
+        .argParser(formatChoice)
         .default('auto'),
     )
     .option('--host <host>', 'the host the capture comes from, for readings that name none')
