@@ -18,9 +18,14 @@ export interface ParsedBatch {
   readonly rejected: readonly RejectedRecord[];
 }
 
-const latestVersion = new Map<string, number>();
+/**
+ * The version stamped on a record that names none: each type's first. A producer written before a
+ * type gained a version keeps the meaning it was written for (a `telemetry.vm_sample` v1's null
+ * progress is "no progress signal"; v2's is "this sample does not say").
+ */
+const defaultVersion = new Map<string, number>();
 for (const { type, version } of eventCatalog())
-  latestVersion.set(type, Math.max(version, latestVersion.get(type) ?? 0));
+  defaultVersion.set(type, Math.min(version, defaultVersion.get(type) ?? Infinity));
 
 /** Accepts `[event, ...]` or `{"events": [event, ...]}`. */
 export function recordsOfJsonBody(body: unknown): unknown[] {
@@ -56,7 +61,7 @@ export interface StampDefaults {
 
 /**
  * Validates each record against the contracts of one stream. Ingest stamps what a producer may
- * leave out — `id` (a new unique id), `source` and `version` (the latest) — and nothing else.
+ * leave out — `id` (a new unique id), `source` and `version` (the type's first) — and nothing else.
  */
 export function parseBatch(
   records: readonly unknown[],
@@ -87,7 +92,7 @@ function stamp(raw: unknown, defaults: StampDefaults): unknown {
     ...r,
     id: r['id'] ?? defaults.newId(),
     source: r['source'] ?? defaults.source,
-    version: r['version'] ?? (typeof r['type'] === 'string' ? latestVersion.get(r['type']) : undefined),
+    version: r['version'] ?? (typeof r['type'] === 'string' ? defaultVersion.get(r['type']) : undefined),
   };
 }
 
