@@ -9,7 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { EVENT_LOG } from '@vgpu-twin/service-kit';
+import { EVENT_LOG, METRICS, type Metrics } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { ApiKeyGuard } from './api-key.guard';
 import type { IngestConfig } from './config';
@@ -62,16 +62,17 @@ export class IngestModule {
         { provide: INGEST_CONFIG, useValue: config },
         {
           provide: IngestService,
-          inject: [EVENT_LOG],
-          useFactory: (log: EventLog) => new IngestService(log, config.INGEST_MAX_BATCH),
+          inject: [EVENT_LOG, METRICS],
+          useFactory: (log: EventLog, metrics: Metrics) =>
+            new IngestService(log, config.INGEST_MAX_BATCH, metrics),
         },
         ApiKeyGuard,
         {
           provide: TelemetrySources,
-          inject: [EVENT_LOG],
-          useFactory: (log: EventLog) => {
+          inject: [EVENT_LOG, METRICS],
+          useFactory: (log: EventLog, metrics: Metrics) => {
             const logger = new Logger('Ingest');
-            return new TelemetrySources(log, new InventoryView(log), mapping, (w) => logger.warn(w));
+            return new TelemetrySources(log, new InventoryView(log), mapping, (w) => logger.warn(w), metrics);
           },
         },
         {

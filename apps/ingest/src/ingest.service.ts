@@ -1,6 +1,6 @@
 import { Streams, partitionKey, ValidationError, type StreamName } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
-import { appendEvents } from '@vgpu-twin/service-kit';
+import { appendEvents, type Metrics } from '@vgpu-twin/service-kit';
 import { randomUUID } from 'node:crypto';
 import { parseBatch, recordsOfJsonBody, recordsOfNdjson, type RejectedRecord } from './batch';
 
@@ -20,6 +20,7 @@ export class IngestService {
   constructor(
     private readonly log: EventLog,
     private readonly maxBatch: number,
+    private readonly metrics: Metrics | null = null,
   ) {}
 
   async ingest(
@@ -43,14 +44,24 @@ export class IngestService {
       );
     }
     const { valid, rejected } = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
+    this.metrics?.ingestBatchRecords.observe(records.length);
     if (valid.length > 0) {
+      const timer = this.metrics?.ingestAppendSeconds.startTimer();
       try {
         await appendEvents(this.log, new Map([[stream, valid]]), partitionKey);
       } catch (e) {
         if (e instanceof LogUnavailableError) throw e;
         throw new LogUnavailableError((e as Error).message);
+      } finally {
+        timer?.();
       }
     }
+    this.metrics?.ingestAccepted.inc({ stream }, valid.length);
+    for (const r of rejected)
+      this.metrics?.ingestRejected.inc({
+        stream,
+        reason: unreadable.has(r.index) ? 'unreadable' : 'invalid',
+      });
     return { accepted: valid.length, rejected };
   }
 }

@@ -8,6 +8,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { METRICS, type Metrics } from '@vgpu-twin/service-kit';
 import { NOTIFIER_CONFIG } from './tokens';
 import type { NotifierConfig } from './config';
 import { NotifierProcessor } from './notifier-processor';
@@ -27,6 +28,7 @@ export class NotifierGateway implements OnGatewayInit {
   constructor(
     private readonly processor: NotifierProcessor,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   afterInit(server: Server): void {
@@ -42,7 +44,15 @@ export class NotifierGateway implements OnGatewayInit {
         );
       });
     }
-    this.processor.attach({ publish: (r: Routed) => server.to(r.rooms).emit(r.channel, r.event) });
+    this.processor.attach({
+      publish: (r: Routed) => {
+        server.to(r.rooms).emit(r.channel, r.event);
+        this.metrics.notifierPushes.inc({ event: r.channel });
+      },
+    });
+    this.metrics.gauge('vgpu_twin_notifier_connected_clients', 'socket.io clients connected now', () =>
+      server.engine ? server.engine.clientsCount : 0,
+    );
   }
 
   @SubscribeMessage('subscribe')

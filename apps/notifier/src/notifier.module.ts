@@ -7,7 +7,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EVENT_LOG } from '@vgpu-twin/service-kit';
+import { EVENT_LOG, METRICS, type Metrics } from '@vgpu-twin/service-kit';
+import { Streams } from '@vgpu-twin/contracts';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { readFileSync } from 'node:fs';
 import type { NotifierConfig } from './config';
@@ -73,16 +74,18 @@ export class NotifierModule {
         { provide: NOTIFIER_CONFIG, useValue: config },
         {
           provide: NotifierProcessor,
-          inject: [EVENT_LOG],
-          useFactory: (log: EventLog) =>
-            new NotifierProcessor(
+          inject: [EVENT_LOG, METRICS],
+          useFactory: (log: EventLog, metrics: Metrics) => {
+            metrics.watchLag(log, config.NOTIFIER_GROUP, [Streams.alerts, Streams.twin]);
+            return new NotifierProcessor(
               log,
               new DashboardReadModel({
                 feedSize: config.NOTIFIER_FEED_SIZE,
                 timelineMinutes: config.NOTIFIER_TIMELINE_MINUTES,
               }),
               config.NOTIFIER_GROUP,
-            ),
+            );
+          },
         },
         {
           provide: NotifierLifecycle,

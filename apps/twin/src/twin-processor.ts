@@ -39,6 +39,8 @@ export interface TwinProcessorOptions {
   readonly snapshotEvery?: number;
   /** Alert ids looked up in the alerts stream on start: a crash after writing alerts but before committing must not repeat them. */
   readonly recentAlertsChecked?: number;
+  /** Told after each live batch: how many events it applied and what the twin said (metrics). */
+  readonly onApplied?: (events: number, outputs: readonly TwinOutput[]) => void;
 }
 
 export interface TwinStatus {
@@ -77,6 +79,8 @@ export class TwinProcessor {
   private consumers: Consumer[] = [];
   private deadLettered = 0;
   private snapshotsTaken = 0;
+  /** Wall-clock time of the last snapshot this process took (or restored), for its age metric. */
+  lastSnapshotAtMs: number | null = null;
   private restoredFrom: TwinStatus['restoredFrom'] = null;
   /** Next offset per `stream/partition` that the state covers. */
   private readonly positions = new Map<string, number>();
@@ -201,7 +205,9 @@ export class TwinProcessor {
         await deadLetter(this.log, `twin:${this.options.group}`, bad);
         this.deadLettered += bad.length;
       }
-      await this.emit(outputs.filter((o) => !this.alreadyInLog.has(o.id) && this.owns(gpuOf(o))));
+      const emitted = outputs.filter((o) => !this.alreadyInLog.has(o.id) && this.owns(gpuOf(o)));
+      await this.emit(emitted);
+      this.options.onApplied?.(events.length, emitted);
     }
     this.sinceSnapshot += batch.length;
     if (this.options.snapshots && this.sinceSnapshot >= (this.options.snapshotEvery ?? 10_000))
@@ -232,6 +238,7 @@ export class TwinProcessor {
       events: this.current.stats.events,
     });
     this.snapshotsTaken++;
+    this.lastSnapshotAtMs = Date.now();
     this.sinceSnapshot = 0;
   }
 

@@ -9,7 +9,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EVENT_LOG } from '@vgpu-twin/service-kit';
+import { EVENT_LOG, HEALTH, METRICS, type HealthChecks, type Metrics } from '@vgpu-twin/service-kit';
+import { Streams } from '@vgpu-twin/contracts';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { openDataSource, SnapshotRepository, type SnapshotStore } from '@vgpu-twin/persistence';
 import { join } from 'node:path';
@@ -102,15 +103,45 @@ export class TwinModule {
         },
         {
           provide: TwinProcessor,
-          inject: [EVENT_LOG, SNAPSHOTS],
-          useFactory: (log: EventLog, snapshots: SnapshotStore | null) =>
-            new TwinProcessor(log, twinConfigFrom(config), {
+          inject: [EVENT_LOG, SNAPSHOTS, METRICS, HEALTH],
+          useFactory: (
+            log: EventLog,
+            snapshots: SnapshotStore | null,
+            metrics: Metrics,
+            health: HealthChecks,
+          ) => {
+            const twinConfig = twinConfigFrom(config);
+            const twin = new TwinProcessor(log, twinConfig, {
               group: config.TWIN_GROUP,
               instanceId: config.TWIN_INSTANCE_ID,
               maxBatchSize: config.TWIN_MAX_BATCH,
               snapshotEvery: config.TWIN_SNAPSHOT_EVERY,
               ...(snapshots ? { snapshots } : {}),
-            }),
+              onApplied: (events, outputs) => {
+                metrics.twinEventsApplied.inc(events);
+                for (const o of outputs) {
+                  if (o.type === 'twin.prediction') metrics.twinPredictions.inc();
+                  else if (o.type === 'alert.raised') metrics.twinAlertsRaised.inc({ kind: o.data.kind });
+                }
+              },
+            });
+            metrics.watchLag(log, config.TWIN_GROUP, [Streams.telemetry]);
+            metrics.gauge(
+              'vgpu_twin_twin_snapshot_age_seconds',
+              'Seconds since this twin last took a snapshot (absent until its first)',
+              () => (twin.lastSnapshotAtMs === null ? null : (Date.now() - twin.lastSnapshotAtMs) / 1000),
+            );
+            metrics.gauge(
+              'vgpu_twin_twin_model_info',
+              'The model the twin predicts with (value 1)',
+              () => 1,
+              {
+                model: twin.status().model,
+              },
+            );
+            if (snapshots) health.register('snapshots', () => snapshots.ping().then(() => null));
+            return twin;
+          },
         },
         {
           provide: TwinLifecycle,

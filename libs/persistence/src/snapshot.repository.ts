@@ -20,6 +20,8 @@ export interface SnapshotStore {
   latest(owner: string): Promise<StoredSnapshot | null>;
   /** The newest snapshot of any owner whose state holds no event later than `time` (ISO-8601). */
   nearest(time: string): Promise<StoredSnapshot | null>;
+  /** Resolves when the store answers (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export class SnapshotRepository implements SnapshotStore {
         order: { takenAt: 'DESC', id: 'DESC' },
       }),
     );
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
   }
 
   async close(): Promise<void> {

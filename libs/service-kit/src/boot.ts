@@ -5,7 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogConfigSchema, loadConfig, type LogConfig } from './config';
 import { openEventLog } from './event-log';
-import { DomainErrorFilter, EventLogModule } from './nest';
+import { DomainErrorFilter, EventLogModule, METRICS } from './nest';
+import type { Metrics } from './metrics';
+import type { Request, Response, NextFunction } from 'express';
 
 export interface ServiceDefinition {
   readonly name: string;
@@ -28,13 +30,15 @@ export async function bootService(
 ): Promise<INestApplication> {
   const logConfig = loadConfig(LogConfigSchema, env);
   const log = await openEventLog(logConfig);
-  @Module({ imports: [EventLogModule.forLog(log), ...def.modules(log, logConfig)] })
+  const infrastructure = EventLogModule.forLog(log, { readyMaxLag: logConfig.HEALTH_READY_MAX_LAG });
+  @Module({ imports: [infrastructure, ...def.modules(log, logConfig)] })
   class ServiceApp {}
   Object.defineProperty(ServiceApp, 'name', { value: `${def.name}App` });
   const app = await NestFactory.create(ServiceApp, {
     bodyParser: def.bodyParser ?? true,
     logger: ['error', 'warn'],
   });
+  countRequests(app, app.get<Metrics>(METRICS), def.name.toLowerCase());
   def.configure?.(app);
   app.useGlobalFilters(new DomainErrorFilter());
   if (def.shutdownHooks ?? true) app.enableShutdownHooks();
@@ -54,5 +58,20 @@ export function runMain(main: () => Promise<unknown>): void {
   main().catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
+  });
+}
+
+/** Counts and times every HTTP request by its route pattern (not its path: ids stay out of labels). */
+export function countRequests(app: INestApplication, metrics: Metrics, service: string): void {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const route = routePath === undefined ? 'unmatched' : `${req.baseUrl}${routePath}`;
+      const labels = { service, method: req.method, route };
+      metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
+      metrics.httpSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
   });
 }

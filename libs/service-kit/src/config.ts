@@ -74,5 +74,7 @@ export const LogConfigSchema = z.object({
   /** How long Kafka waits for a silent consumer before giving its partitions to others (broker minimum 6000). */
   KAFKA_SESSION_TIMEOUT_MS: envInt(10_000, 1000),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: "must be 'none' or 'gzip'" }).default('none'),
+  /** `/health/ready` answers 503 while a consumer group of the process is further behind than this, in records. */
+  HEALTH_READY_MAX_LAG: envInt(10_000, 0),
 });
 export type LogConfig = z.infer<typeof LogConfigSchema>;

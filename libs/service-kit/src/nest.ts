@@ -1,7 +1,11 @@
 import {
   Catch,
+  Controller,
+  Get,
   HttpException,
+  Inject,
   Module,
+  Res,
   type ArgumentsHost,
   type DynamicModule,
   type ExceptionFilter,
@@ -10,6 +14,8 @@ import {
 import { IllegalStateError, NotFoundError, ValidationError } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
 import type { Response } from 'express';
+import { HealthChecks } from './health';
+import { Metrics } from './metrics';
 
 /** Injection token of the process's one EventLog. */
 export const EVENT_LOG = Symbol('EVENT_LOG');
@@ -21,18 +27,65 @@ class EventLogCloser implements OnApplicationShutdown {
   }
 }
 
-/** Provides one already-open EventLog to every module of the process, and closes it on shutdown. */
+/** Injection tokens of the process's one Metrics registry and readiness checks. */
+export const METRICS = Symbol('METRICS');
+export const HEALTH = Symbol('HEALTH');
+
+/** `/metrics` (Prometheus text), `/health/live` and `/health/ready`, on every service. */
+@Controller()
+class ObservabilityController {
+  constructor(
+    @Inject(METRICS) private readonly metrics: Metrics,
+    @Inject(HEALTH) private readonly health: HealthChecks,
+  ) {}
+
+  @Get('metrics')
+  async scrape(@Res() res: Response): Promise<void> {
+    res.setHeader('content-type', this.metrics.registry.contentType);
+    res.end(await this.metrics.registry.metrics());
+  }
+
+  @Get('health/live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  async ready(@Res() res: Response): Promise<void> {
+    const r = await this.health.readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+  }
+}
+
+export interface ProcessOptions {
+  /** A consumer group further behind than this (records) makes the process not ready. */
+  readonly readyMaxLag?: number;
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * The process's infrastructure, global to every module: one already-open EventLog (closed on
+ * shutdown), one Metrics registry and the readiness checks, with `/metrics` and `/health/*`.
+ */
 @Module({})
 export class EventLogModule {
-  static forLog(log: EventLog): DynamicModule {
+  static forLog(log: EventLog, options: ProcessOptions = {}): DynamicModule {
+    const metrics = new Metrics();
+    const health = new HealthChecks(log, metrics, {
+      maxLag: options.readyMaxLag ?? 10_000,
+      timeoutMs: options.readyTimeoutMs ?? 2_000,
+    });
     return {
       module: EventLogModule,
       global: true,
+      controllers: [ObservabilityController],
       providers: [
         { provide: EVENT_LOG, useValue: log },
+        { provide: METRICS, useValue: metrics },
+        { provide: HEALTH, useValue: health },
         { provide: EventLogCloser, useFactory: () => new EventLogCloser(log) },
       ],
-      exports: [EVENT_LOG],
+      exports: [EVENT_LOG, METRICS, HEALTH],
     };
   }
 }

@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { fixtures, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import { EmbeddedEventLog } from '@vgpu-twin/event-log';
 import { streamSpecs } from '@vgpu-twin/service-kit';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { eventually } from '../../../../libs/event-log/src/testing/event-log-contract';
 import { bootIngest, eventsIn, freePort } from '../testing/ingest-harness';
 import { encodeRemoteWrite } from './remote-write';
+import { startPrometheus, type RunningPrometheus } from '../../../../test/support/prometheus';
 
 const DATA = join(__dirname, '../../../../../shared/data/telemetry');
 const T4 = 'GPU-00000000-0000-0000-0000-000000000000'; // masked upstream; see below
@@ -39,7 +39,7 @@ describe('ingest from real telemetry sources (embedded log)', () => {
   let log: EmbeddedEventLog;
   let app: INestApplication | null = null;
   let exporter: Server | null = null;
-  let prometheus: ChildProcess | null = null;
+  let prometheus: RunningPrometheus | null = null;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vgpu-sources-'));
@@ -47,7 +47,7 @@ describe('ingest from real telemetry sources (embedded log)', () => {
     await log.ensureStreams(streamSpecs({ KAFKA_TELEMETRY_PARTITIONS: 2 }));
   });
   afterEach(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     prometheus = null;
     await app?.close();
     app = null;
@@ -161,7 +161,7 @@ describe('ingest from real telemetry sources (embedded log)', () => {
     expect(first!.source).toBe(`scrape:${good}`);
   });
 
-  it('turns a workload progress counter into its VM\'s progress rate (mapping file), on the GPU the inventory places it', async () => {
+  it("turns a workload progress counter into its VM's progress rate (mapping file), on the GPU the inventory places it", async () => {
     const started = Date.now();
     // 7 training steps a second, as the workload's own prom-client counter would count them
     exporter = createServer((_req, res) => {
@@ -179,7 +179,9 @@ describe('ingest from real telemetry sources (embedded log)', () => {
       INGEST_SCRAPE_INTERVAL_MS: '200',
       INGEST_MAPPING_FILE: join(dir, 'mapping.json'),
     }));
-    const inventory = ['host.registered', 'gpu.registered', 'vm.placed'].map((t) => fixtures[t as 'vm.placed']);
+    const inventory = ['host.registered', 'gpu.registered', 'vm.placed'].map(
+      (t) => fixtures[t as 'vm.placed'],
+    );
     const placed = await fetch(`${baseOf(app)}/v1/inventory`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -200,15 +202,12 @@ describe('ingest from real telemetry sources (embedded log)', () => {
   });
 
   it('receives Prometheus remote write from a real Prometheus that scrapes a dcgm-exporter endpoint', async () => {
-    const which = spawnSync('prometheus', ['--version']);
-    if (which.error)
-      throw new Error('the prometheus binary is missing: apt-get install prometheus (.ci/run does)');
     const target = new URL(await serveExporter());
     const port = await freePort();
     ({ app } = await bootIngest(log, {}, port));
-    const promPort = await freePort();
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
+    prometheus = startPrometheus(
+      dir,
+      await freePort(),
       [
         'global: { scrape_interval: 1s }',
         'scrape_configs:',
@@ -220,17 +219,7 @@ describe('ingest from real telemetry sources (embedded log)', () => {
         '',
       ].join('\n'),
     );
-    let stderr = '';
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    const running = prometheus;
     try {
       await eventually(
         async () =>
@@ -239,7 +228,7 @@ describe('ingest from real telemetry sources (embedded log)', () => {
         45_000,
       );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nprometheus said:\n${stderr}`);
+      throw new Error(`${(e as Error).message}\nprometheus said:\n${running.log()}`);
     }
     const written = gpuSamples(await eventsIn(log, Streams.telemetry)).filter(
       (s) => s.source === 'remote-write',

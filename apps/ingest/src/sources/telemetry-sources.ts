@@ -7,7 +7,7 @@ import {
   type InventoryEvent,
 } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
-import { appendEvents } from '@vgpu-twin/service-kit';
+import { appendEvents, type Metrics } from '@vgpu-twin/service-kit';
 import {
   dcgmReadings,
   discoverInventory,
@@ -87,6 +87,7 @@ export class TelemetrySources {
     private readonly view: InventoryView,
     private readonly mapping: TelemetryMapping,
     private readonly warn: (line: string) => void = () => undefined,
+    private readonly metrics: Metrics | null = null,
   ) {
     this.progress = new ProgressTracker(mapping.progress);
   }
@@ -129,6 +130,7 @@ export class TelemetrySources {
       await this.view.catchUp();
     }
     const telemetry = await this.telemetry(parsed.readings, parsed.samples, opts, problems);
+    this.metrics?.ingestSourceReadings.inc({ source: opts.source.split(':')[0]! }, parsed.readings.length);
     return {
       format: parsed.format,
       readings: parsed.readings.length,
@@ -162,6 +164,7 @@ export class TelemetrySources {
     };
     const telemetry = await this.telemetry(dcgm.readings, samples, opts, problems);
     this.remote.readings += dcgm.readings.length;
+    this.metrics?.ingestSourceReadings.inc({ source: 'remote_write' }, dcgm.readings.length);
     this.remote.lastError = problems[0] ? `series ${problems[0].line}: ${problems[0].message}` : null;
     return {
       format: 'prometheus',
@@ -229,11 +232,15 @@ export class TelemetrySources {
         });
     }
     if (valid.length === 0) return 0;
+    const timer = this.metrics?.ingestAppendSeconds.startTimer();
     try {
       await appendEvents(this.log, new Map([[stream, valid]]), partitionKey);
+      this.metrics?.ingestAccepted.inc({ stream }, valid.length);
     } catch (e) {
       if (e instanceof LogUnavailableError) throw e;
       throw new LogUnavailableError((e as Error).message);
+    } finally {
+      timer?.();
     }
     return valid.length;
   }
