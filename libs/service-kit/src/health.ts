@@ -7,7 +7,8 @@ export type ReadinessCheck = () => Promise<string | null>;
 
 export interface Readiness {
   ready: boolean;
-  checks: Record<string, 'ok' | string>;
+  /** Each check: `ok`, or why not. */
+  checks: Record<string, string>;
 }
 
 /**
