@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent';
+import { registerKeysCommands } from './commands/keys';
 import { registerModelCommands } from './commands/model';
 import { registerPlaceCommands } from './commands/place';
 import { registerReplayCommand } from './commands/replay';
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTelemetryCommands(program);
   registerAgentCommand(program);
+  registerKeysCommands(program);
   return program;
 }

@@ -11,11 +11,15 @@ export interface RejectedRecord {
   readonly index: number;
   readonly id: string | null;
   readonly issues: readonly FieldIssue[];
+  /** Set when the record was valid but its key may not write its cluster (HTTP 403). */
+  readonly forbidden?: true;
 }
 
 export interface ParsedBatch {
   readonly valid: readonly DomainEvent[];
   readonly rejected: readonly RejectedRecord[];
+  /** The batch index of each valid event, in the same order. */
+  readonly validAt: readonly number[];
 }
 
 /**
@@ -71,6 +75,7 @@ export function parseBatch(
 ): ParsedBatch {
   const valid: DomainEvent[] = [];
   const rejected: RejectedRecord[] = [];
+  const validAt: number[] = [];
   records.forEach((raw, index) => {
     const unreadableReason = unreadable.get(index);
     if (unreadableReason !== undefined) {
@@ -79,10 +84,13 @@ export function parseBatch(
     }
     const stamped = stamp(raw, defaults);
     const r = parseEvent(stamped, stream);
-    if (r.ok) valid.push(r.event);
+    if (r.ok) {
+      valid.push(r.event);
+      validAt.push(index);
+    }
     else rejected.push({ index, id: idOf(raw), issues: r.issues });
   });
-  return { valid, rejected };
+  return { valid, rejected, validAt };
 }
 
 function stamp(raw: unknown, defaults: StampDefaults): unknown {

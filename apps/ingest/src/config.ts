@@ -22,6 +22,13 @@ export const IngestConfigSchema = z.object({
   INGEST_SCRAPE_MAX_BACKOFF_MS: envInt(60_000, 100),
   /** The mapping file: GPUs by UUID, pods and VMs to twin VMs and workloads, progress metrics (README, "Connecting real hosts"). */
   INGEST_MAPPING_FILE: z.string().min(1).optional(),
+  /**
+   * Where `vgpu-twin keys create` keys live: `sqlite` (`keys.sqlite` in the data folder), `postgres`
+   * (DATABASE_URL) or `none` (only INGEST_API_KEYS).
+   */
+  INGEST_KEY_STORE: z.enum(['sqlite', 'postgres', 'none'], { message: "must be 'sqlite', 'postgres' or 'none'" }).default('sqlite'),
+  /** PostgreSQL for INGEST_KEY_STORE=postgres, e.g. postgres://postgres@127.0.0.1:5432/test. */
+  DATABASE_URL: z.string().min(1).optional(),
   /** The cluster hosts discovered from `nvidia-smi vgpu -q` join when the capture does not say (`?cluster=`). */
   INGEST_CLUSTER: z.string().min(1).default('default'),
 });

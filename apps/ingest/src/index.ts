@@ -1,3 +1,3 @@
-export { IngestModule, configureIngestHttp } from './ingest.module';
+export { IngestModule, configureIngestHttp, openKeyStoreRepository } from './ingest.module';
 export { IngestConfigSchema, type IngestConfig } from './config';
 export { IngestService } from './ingest.service';

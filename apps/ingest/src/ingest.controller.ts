@@ -1,11 +1,27 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
-import { Streams } from '@vgpu-twin/contracts';
-import { EVENT_LOG } from '@vgpu-twin/service-kit';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Streams, inventorySchemas, telemetrySchemas } from '@vgpu-twin/contracts';
+import { ApiZodBody, ApiZodResponse, EVENT_LOG, ErrorBody, FieldIssueBody } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import type { Response } from 'express';
-import { ApiKeyGuard } from './api-key.guard';
+import { z } from 'zod';
+import { ApiKeyGuard, scopeOf } from './auth/api-key.guard';
 import { IngestService, type IngestKind, type IngestResult } from './ingest.service';
 
+/** A batch as ingest reads it: contract events, less what ingest stamps (`id`, `source`, `version`). */
+function batchOf(schemas: readonly z.ZodObject[]) {
+  const event = z.union(schemas.map((s) => s.partial({ id: true, source: true, version: true })));
+  return z.union([z.array(event), z.object({ events: z.array(event) })]);
+}
+const Accepted = z.object({
+  accepted: z.number().int(),
+  rejected: z.array(z.object({ index: z.number().int(), id: z.string().nullable(), issues: z.array(FieldIssueBody) })),
+});
+const Rejected = z.union([Accepted.extend({ error: z.string() }), ErrorBody]);
+const Health = z.object({ status: z.literal('ok'), log: z.object({ inventoryEvents: z.number().int() }) });
+const BATCH = 'a JSON array of events, `{"events": [...]}`, or NDJSON (application/x-ndjson), one event a line';
+
+@ApiTags('ingest')
 @Controller()
 export class IngestController {
   constructor(
@@ -13,6 +29,11 @@ export class IngestController {
     @Inject(EVENT_LOG) private readonly log: EventLog,
   ) {}
 
+  @ApiOperation({ summary: 'Record inventory events (hosts, GPUs, VM placements, workload profiles)' })
+  @ApiZodBody(batchOf(inventorySchemas), BATCH)
+  @ApiZodResponse(202, Accepted, 'every record appended to the log')
+  @ApiZodResponse(400, Rejected, 'bad records, each named; the valid ones were still appended')
+  @ApiZodResponse(401, ErrorBody, 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)')
   @Post('v1/inventory')
   @UseGuards(ApiKeyGuard)
   inventory(
@@ -23,6 +44,11 @@ export class IngestController {
     return this.handle('inventory', body, type, res);
   }
 
+  @ApiOperation({ summary: 'Record telemetry samples (per VM and per GPU)' })
+  @ApiZodBody(batchOf(telemetrySchemas), BATCH)
+  @ApiZodResponse(202, Accepted, 'every record appended to the log')
+  @ApiZodResponse(400, Rejected, 'bad records, each named; the valid ones were still appended')
+  @ApiZodResponse(401, ErrorBody, 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)')
   @Post('v1/telemetry')
   @UseGuards(ApiKeyGuard)
   telemetry(
@@ -33,9 +59,11 @@ export class IngestController {
     return this.handle('telemetry', body, type, res);
   }
 
+  @ApiOperation({ summary: "Ingest's liveness, with the inventory stream's length" })
+  @ApiZodResponse(200, Health, 'ingest is up')
   @Get('health')
   @HttpCode(200)
-  async health(): Promise<{ status: 'ok'; log: { inventoryEvents: number } }> {
+  async health(): Promise<z.infer<typeof Health>> {
     const ends = await this.log.endOffsets(Streams.inventory);
     return { status: 'ok', log: { inventoryEvents: ends.reduce((s, e) => s + e.offset, 0) } };
   }
@@ -46,13 +74,14 @@ export class IngestController {
     type: string | undefined,
     res: Response,
   ): Promise<void> {
-    const result: IngestResult = await this.ingest.ingest(kind, body, type, `ingest:${kind}`);
+    const result: IngestResult = await this.ingest.ingest(kind, body, type, `ingest:${kind}`, scopeOf(res.req));
     if (result.rejected.length === 0) {
       res.status(202).json(result);
       return;
     }
     const total = result.accepted + result.rejected.length;
-    res.status(400).json({
+    // 403 when a record was refused for its cluster (the key's scope), else 400 for bad records
+    res.status(result.rejected.some((r) => r.forbidden) ? 403 : 400).json({
       error: `${result.rejected.length} of ${total} records rejected; the other ${result.accepted} were accepted`,
       ...result,
     });

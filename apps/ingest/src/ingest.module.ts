@@ -11,11 +11,14 @@ import {
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EVENT_LOG, METRICS, type Metrics } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, type InternalKeys } from './auth/api-key.guard';
 import type { IngestConfig } from './config';
 import { IngestController } from './ingest.controller';
 import { IngestService } from './ingest.service';
-import { INGEST_CONFIG } from './tokens';
+import { INGEST_CONFIG, INGEST_KEYS, INVENTORY_VIEW } from './tokens';
+import { openDataSource, ApiKeyRepository } from '@vgpu-twin/persistence';
+import { join } from 'node:path';
+import { CachedKeyStore } from './auth/key-store';
 import { EMPTY_MAPPING, parseMapping, type TelemetryMapping } from '@vgpu-twin/telemetry-formats';
 import type { Request } from 'express';
 import { readFileSync } from 'node:fs';
@@ -37,6 +40,44 @@ class ScrapeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/** The stored API keys: `keys.sqlite` under the data folder, PostgreSQL (DATABASE_URL), or none. */
+export async function openKeyStoreRepository(
+  config: IngestConfig,
+  dataDir: string,
+): Promise<ApiKeyRepository> {
+  switch (config.INGEST_KEY_STORE) {
+    case 'none':
+      throw new Error('INGEST_KEY_STORE=none: there is no key store (set sqlite or postgres)');
+    case 'sqlite':
+      return new ApiKeyRepository(
+        await openDataSource({ type: 'sqlite', file: join(dataDir, 'keys.sqlite') }),
+      );
+    case 'postgres':
+      if (!config.DATABASE_URL) throw new Error('INGEST_KEY_STORE=postgres needs DATABASE_URL');
+      return new ApiKeyRepository(await openDataSource({ type: 'postgres', url: config.DATABASE_URL }));
+    default: {
+      const _exhaustive: never = config.INGEST_KEY_STORE;
+      return _exhaustive;
+    }
+  }
+}
+
+async function openKeyStore(
+  config: IngestConfig,
+  dataDir: string | undefined,
+): Promise<CachedKeyStore | null> {
+  if (config.INGEST_KEY_STORE === 'none' || (config.INGEST_KEY_STORE === 'sqlite' && dataDir === undefined))
+    return null;
+  return new CachedKeyStore(await openKeyStoreRepository(config, dataDir ?? ''));
+}
+
+class KeyStoreCloser implements OnApplicationShutdown {
+  constructor(private readonly store: CachedKeyStore | null) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store?.close();
+  }
+}
+
 /** Reads the mapping file at boot: a bad one stops the start with one line naming the file and path. */
 function loadMapping(file: string | undefined): TelemetryMapping {
   if (file === undefined) return EMPTY_MAPPING;
@@ -53,7 +94,14 @@ function loadMapping(file: string | undefined): TelemetryMapping {
 
 @Module({})
 export class IngestModule {
-  static forRoot(config: IngestConfig): DynamicModule {
+  /**
+   * `dataDir` holds the embedded key store (`keys.sqlite`); `internalKeys` are keys the process
+   * gives itself (the all-in-one's own simulator).
+   */
+  static forRoot(
+    config: IngestConfig,
+    options: { dataDir?: string; internalKeys?: readonly string[] } = {},
+  ): DynamicModule {
     const mapping = loadMapping(config.INGEST_MAPPING_FILE);
     return {
       module: IngestModule,
@@ -61,18 +109,35 @@ export class IngestModule {
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         {
+          provide: INVENTORY_VIEW,
+          inject: [EVENT_LOG],
+          useFactory: (log: EventLog) => new InventoryView(log),
+        },
+        {
+          provide: INGEST_KEYS,
+          useFactory: async () => ({
+            store: await openKeyStore(config, options.dataDir),
+            internal: { keys: options.internalKeys ?? [] } satisfies InternalKeys,
+          }),
+        },
+        {
+          provide: KeyStoreCloser,
+          inject: [INGEST_KEYS],
+          useFactory: (k: { store: CachedKeyStore | null }) => new KeyStoreCloser(k.store),
+        },
+        {
           provide: IngestService,
-          inject: [EVENT_LOG, METRICS],
-          useFactory: (log: EventLog, metrics: Metrics) =>
-            new IngestService(log, config.INGEST_MAX_BATCH, metrics),
+          inject: [EVENT_LOG, METRICS, INVENTORY_VIEW],
+          useFactory: (log: EventLog, metrics: Metrics, view: InventoryView) =>
+            new IngestService(log, config.INGEST_MAX_BATCH, metrics, view),
         },
         ApiKeyGuard,
         {
           provide: TelemetrySources,
-          inject: [EVENT_LOG, METRICS],
-          useFactory: (log: EventLog, metrics: Metrics) => {
+          inject: [EVENT_LOG, METRICS, INVENTORY_VIEW],
+          useFactory: (log: EventLog, metrics: Metrics, view: InventoryView) => {
             const logger = new Logger('Ingest');
-            return new TelemetrySources(log, new InventoryView(log), mapping, (w) => logger.warn(w), metrics);
+            return new TelemetrySources(log, view, mapping, (w) => logger.warn(w), metrics);
           },
         },
         {

@@ -3,6 +3,9 @@ import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
 import { appendEvents, type Metrics } from '@vgpu-twin/service-kit';
 import { randomUUID } from 'node:crypto';
 import { parseBatch, recordsOfJsonBody, recordsOfNdjson, type RejectedRecord } from './batch';
+import { authorize, OPEN_SCOPE, type ClusterScope } from './auth/scope';
+import type { InventoryView } from './sources/inventory-view';
+import { emptyIndex } from '@vgpu-twin/telemetry-formats';
 
 export type IngestKind = 'inventory' | 'telemetry';
 export interface IngestResult {
@@ -21,6 +24,7 @@ export class IngestService {
     private readonly log: EventLog,
     private readonly maxBatch: number,
     private readonly metrics: Metrics | null = null,
+    private readonly view: InventoryView | null = null,
   ) {}
 
   async ingest(
@@ -28,6 +32,7 @@ export class IngestService {
     body: unknown,
     contentType: string | undefined,
     source: string,
+    scope: ClusterScope = OPEN_SCOPE,
   ): Promise<IngestResult> {
     const stream = streamOfKind[kind];
     let records: unknown[];
@@ -43,7 +48,20 @@ export class IngestService {
         `the batch has ${records.length} records; the limit is ${this.maxBatch}: split it`,
       );
     }
-    const { valid, rejected } = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
+    const parsed = parseBatch(records, stream, { source, newId: randomUUID }, unreadable);
+    const rejected: RejectedRecord[] = [...parsed.rejected];
+    let valid = parsed.valid;
+    if (!scope.all) {
+      // a cluster's key writes only that cluster's hosts and GPUs; the batch's other records stay
+      await this.view?.catchUp();
+      const { allowed, forbidden } = authorize(valid, scope, this.view?.index ?? emptyIndex());
+      for (const f of forbidden) {
+        const index = parsed.validAt[f.at]!;
+        rejected.push({ index, id: valid[f.at]!.id, issues: [{ path: '', message: f.reason }], forbidden: true });
+      }
+      rejected.sort((a, b) => a.index - b.index);
+      valid = allowed;
+    }
     this.metrics?.ingestBatchRecords.observe(records.length);
     if (valid.length > 0) {
       const timer = this.metrics?.ingestAppendSeconds.startTimer();

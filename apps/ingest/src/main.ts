@@ -8,7 +8,7 @@ runMain(() => {
   return bootService({
     name: 'Ingest',
     port: config.INGEST_PORT,
-    modules: () => [IngestModule.forRoot(config)],
+    modules: (_log, logConfig) => [IngestModule.forRoot(config, { dataDir: logConfig.VGPU_TWIN_DATA_DIR })],
     bodyParser: false,
     configure: (app) => configureIngestHttp(app, config),
     banner: (url, log) => `ingest listening on ${url} (log: ${log.EVENT_LOG})`,

@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { Streams } from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import { decodeRecords } from '@vgpu-twin/service-kit';
 import type { DashboardReadModel, Routed } from './read-model';
+
+const logger = new Logger('Notifier');
 
 export interface Publisher {
   publish(routed: Routed): void;
@@ -29,7 +32,7 @@ export class NotifierProcessor {
   /** The inventory first (so twin output always finds its GPU and VM), then twin output and alerts. */
   async start(timeoutMs = 60_000): Promise<void> {
     const onError = (e: unknown) =>
-      console.error('notifier: batch failed, will retry:', e instanceof Error ? e.message : e);
+      logger.error(`batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
     const handler = (batch: readonly LogRecord[], replaying: boolean) =>
       Promise.resolve(this.handle(batch, replaying));
     // Two groups: Kafka shares a group's partitions among members, whatever each subscribed to.
@@ -53,7 +56,7 @@ export class NotifierProcessor {
     // Undecodable records are the producer's to dead-letter (ingest validates, the twin writes contracts).
     const { events, bad } = decodeRecords(batch);
     if (bad.length > 0)
-      console.error(`notifier: skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
+      logger.warn(`skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
     for (const { event } of events) {
       const routed = this.model.apply(event);
       if (routed && !replaying) this.publisher?.publish(routed);

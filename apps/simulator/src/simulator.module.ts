@@ -1,4 +1,5 @@
 import {
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -12,7 +13,7 @@ class SimulatorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     // Ingest may be this very process, which listens only after bootstrap: start in the background.
     this.sim.start().catch((e: unknown) => {
-      console.error('simulator stopped:', e instanceof Error ? e.message : e);
+      new Logger('Simulator').error(`simulator stopped: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
   onApplicationShutdown(): Promise<void> {

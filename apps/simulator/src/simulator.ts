@@ -1,14 +1,17 @@
+import { Logger } from '@nestjs/common';
 import type { DomainEvent } from '@vgpu-twin/contracts';
 import { createScenarioRun, type SimCluster, type TimelineAction } from '@vgpu-twin/simulation';
 import type { SimulatorConfig } from './config';
 import { loadScenarioAtStart, type LoadedScenario } from './scenario-file';
+
+const logger = new Logger('Simulator');
 
 export interface SimulatorOptions {
   /** The scenario, already loaded; default SIM_SCENARIO (or the built-in demo), read now. */
   readonly scenario?: LoadedScenario;
   /** Wall clock, for the default SIM_START. */
   readonly now?: () => number;
-  /** Where the start line and the timeline's actions go; default console.log. */
+  /** Where the start line and the timeline's actions go; default the Nest logger (info). */
   readonly log?: (line: string) => void;
 }
 
@@ -39,7 +42,7 @@ export class Simulator {
   ) {
     this.loaded = options.scenario ?? loadScenarioAtStart(config.SIM_SCENARIO, config.SIM_ALIBABA_NODES);
     this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((line) => console.log(line));
+    this.log = options.log ?? ((line) => logger.log(line));
     this.finished = new Promise((resolve) => (this.finish = resolve));
   }
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { partitionKey, Streams, type DomainEvent } from '@vgpu-twin/contracts';
 import {
   consumeRebuilding,
@@ -16,6 +17,7 @@ import {
   SCHEDULER_MODEL,
   stateHash,
   step,
+  type LearnedModel,
   type TwinConfig,
   type TwinInput,
   type TwinOutput,
@@ -25,6 +27,9 @@ import {
   whatIf,
 } from '@vgpu-twin/twin-core';
 import { loadModel } from './model-file';
+import { z } from 'zod';
+
+const logger = new Logger('Twin');
 
 export interface TwinProcessorOptions {
   /** Consumer group shared by the twin instances (telemetry partitions are split among them). */
@@ -43,28 +48,32 @@ export interface TwinProcessorOptions {
   readonly onApplied?: (events: number, outputs: readonly TwinOutput[]) => void;
 }
 
-export interface TwinStatus {
+const count = z.number().int().nonnegative();
+
+/** `GET /v1/twin/status`: what the twin holds and has done (also its OpenAPI response schema). */
+export const TwinStatusSchema = z.object({
   /**
    * What predicts slowdowns: the learned model's `kind@<12 hex of its sha256>` (the shipped default,
    * or TWIN_MODEL) on top of libs/scheduler, or `scheduler@<version>` with TWIN_MODEL=none.
    */
-  readonly model: string;
-  readonly events: number;
-  readonly hosts: number;
-  readonly gpus: number;
-  readonly vms: number;
+  model: z.string(),
+  events: count,
+  hosts: count,
+  gpus: count,
+  vms: count,
   /** VMs by what predicted their current slowdown (`hybrid@…`, `scheduler@1`, `unprofiled`, `none yet`). */
-  readonly predictedBy: Readonly<Record<string, number>>;
-  readonly activeAlerts: number;
-  readonly unknownVmSamples: number;
-  readonly duplicateEvents: number;
-  readonly deadLettered: number;
-  readonly snapshots: number;
-  readonly restoredFrom: { readonly takenAt: string; readonly events: number } | null;
+  predictedBy: z.record(z.string(), count),
+  activeAlerts: count,
+  unknownVmSamples: count,
+  duplicateEvents: count,
+  deadLettered: count,
+  snapshots: count,
+  restoredFrom: z.object({ takenAt: z.string(), events: count }).nullable(),
   /** Telemetry partitions this instance holds (the GPUs it speaks for), of `telemetryPartitions`. */
-  readonly partitions: readonly number[];
-  readonly telemetryPartitions: number;
-}
+  partitions: z.array(count),
+  telemetryPartitions: count,
+});
+export type TwinStatus = Readonly<z.infer<typeof TwinStatusSchema>>;
 
 /**
  * Wires the pure twin to the log. Each batch is applied, its outputs (predictions, observations,
@@ -124,7 +133,7 @@ export class TwinProcessor {
     await this.rememberRecentAlerts();
     this.telemetryPartitions = (await this.log.endOffsets(Streams.telemetry)).length;
     const onError = (e: unknown) =>
-      console.error('twin: batch failed, will retry:', e instanceof Error ? e.message : e);
+      logger.error(`batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
     let inventoryCaughtUp!: () => void;
     const inventoryReady = new Promise<void>((resolve) => (inventoryCaughtUp = resolve));
     const { group, instanceId, maxBatchSize } = this.options;
@@ -283,6 +292,16 @@ function gpuOf(o: TwinOutput): string {
   return o.type === 'placement.suggested' ? o.data.fromGpuId : o.data.gpuId;
 }
 
+/** The model TWIN_MODEL names; an error says which setting to fix. */
+function modelOf(path: string): LearnedModel {
+  try {
+    return loadModel(path).model;
+  } catch (e) {
+    if (e instanceof Error) e.message = `TWIN_MODEL: ${e.message}`;
+    throw e;
+  }
+}
+
 export function twinConfigFrom(c: {
   TWIN_SLO_SLOWDOWN: number;
   TWIN_SUSTAIN_SAMPLES: number;
@@ -291,7 +310,7 @@ export function twinConfigFrom(c: {
   TWIN_MODEL?: string | undefined;
 }): TwinConfig {
   return {
-    ...(c.TWIN_MODEL && c.TWIN_MODEL !== 'none' ? { model: loadModel(c.TWIN_MODEL).model } : {}),
+    ...(c.TWIN_MODEL && c.TWIN_MODEL !== 'none' ? { model: modelOf(c.TWIN_MODEL) } : {}),
     sloSlowdown: c.TWIN_SLO_SLOWDOWN,
     sustainSamples: c.TWIN_SUSTAIN_SAMPLES,
     smoothingSamples: c.TWIN_SMOOTHING_SAMPLES,

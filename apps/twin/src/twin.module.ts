@@ -9,32 +9,69 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EVENT_LOG, HEALTH, METRICS, type HealthChecks, type Metrics } from '@vgpu-twin/service-kit';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiZodBody,
+  ApiZodResponse,
+  ErrorBody,
+  EVENT_LOG,
+  HEALTH,
+  METRICS,
+  type HealthChecks,
+  type Metrics,
+} from '@vgpu-twin/service-kit';
 import { Streams } from '@vgpu-twin/contracts';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { openDataSource, SnapshotRepository, type SnapshotStore } from '@vgpu-twin/persistence';
 import { join } from 'node:path';
 import type { WhatIfAnswer } from '@vgpu-twin/twin-core';
 import type { TwinServiceConfig } from './config';
-import { parseWhatIf } from './what-if-request';
-import { TwinProcessor, twinConfigFrom, type TwinStatus } from './twin-processor';
+import { parseWhatIf, WhatIfBody } from './what-if-request';
+import { TwinProcessor, twinConfigFrom, TwinStatusSchema, type TwinStatus } from './twin-processor';
+import { z } from 'zod';
 
+const StateHash = z.object({ stateHash: z.string().regex(/^[0-9a-f]{64}$/), events: z.number().int() });
+/** twin-core's WhatIfAnswer, as the route returns it. */
+const WhatIfAnswerSchema = z.object({
+  model: z.string(),
+  candidates: z.array(
+    z.object({
+      gpuId: z.string(),
+      hostId: z.string(),
+      predictedSlowdown: z.number(),
+      affected: z.array(z.object({ vmId: z.string(), before: z.number(), after: z.number() })),
+      cost: z.number(),
+      model: z.string(),
+    }),
+  ),
+  infeasible: z.array(z.object({ gpuId: z.string(), reason: z.string() })),
+});
+
+@ApiTags('twin')
 @Controller('v1/twin')
 export class TwinController {
   constructor(private readonly twin: TwinProcessor) {}
 
+  @ApiOperation({ summary: "The twin's counts: events applied, hosts, GPUs, VMs, alerts, its model" })
+  @ApiZodResponse(200, TwinStatusSchema, 'the status')
   @Get('status')
   status(): TwinStatus {
     return this.twin.status();
   }
 
   /** sha256 of the twin's state in canonical form: two twins that applied the same events agree. */
+  @ApiOperation({ summary: "sha256 of the twin's state in canonical form" })
+  @ApiZodResponse(200, StateHash, 'the hash, and how many events the state holds')
   @Get('state-hash')
-  stateHash(): { stateHash: string; events: number } {
+  stateHash(): z.infer<typeof StateHash> {
     return { stateHash: this.twin.stateHash(), events: this.twin.status().events };
   }
 
   /** Where should this VM go? Every candidate GPU scored by the twin's model from its live state. */
+  @ApiOperation({ summary: 'Where should this VM go? Each candidate GPU scored by the twin from its live state' })
+  @ApiZodBody(WhatIfBody)
+  @ApiZodResponse(200, WhatIfAnswerSchema, 'feasible GPUs cheapest first, and why the others are not')
+  @ApiZodResponse(400, ErrorBody, 'a bad request, an unknown workload or vGPU type, each field named')
   @Post('what-if')
   @HttpCode(200)
   whatIf(@Body() body: unknown): WhatIfAnswer {

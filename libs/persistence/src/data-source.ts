@@ -3,11 +3,13 @@ import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CreateTwinSnapshots1763776000000 } from './migrations/1763776000000-create-twin-snapshots';
 import { TwinSnapshotEntity } from './snapshot.entity';
+import { ApiKeyEntity } from './api-key.entity';
+import { CreateApiKeys1764547200000 } from './migrations/1764547200000-create-api-keys';
 
 export type StoreConfig =
   { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
 
-export const migrations = [CreateTwinSnapshots1763776000000];
+export const migrations = [CreateTwinSnapshots1763776000000, CreateApiKeys1764547200000];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations. The schema
@@ -15,7 +17,7 @@ export const migrations = [CreateTwinSnapshots1763776000000];
  */
 export async function openDataSource(config: StoreConfig): Promise<DataSource> {
   const common = {
-    entities: [TwinSnapshotEntity],
+    entities: [TwinSnapshotEntity, ApiKeyEntity],
     migrations: [...migrations],
     migrationsRun: true,
     synchronize: false,

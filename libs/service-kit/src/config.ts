@@ -18,9 +18,10 @@ export function loadConfig<S extends z.ZodObject>(
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const key = String(i.path[0] ?? '(config)');
-    return `  ${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+    return `${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
   });
-  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  // One line, whatever the number of bad keys: it is what a failed start prints.
+  throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
 }
 
 export const envInt = (def: number, min = 0) =>
@@ -46,8 +47,21 @@ export const envList = () =>
         : [],
     );
 
-/** Settings every service shares: which log, where its files live. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How a process writes its own log lines (not the event log): also read by the standalone simulator. */
+export const LoggingConfigSchema = z.object({
+  /** The least severe level written. */
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** `json` (one object a line) or `pretty` (for people); default pretty on a terminal, json otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: "must be 'json' or 'pretty'" }).optional(),
+});
+export type LoggingConfig = z.infer<typeof LoggingConfigSchema>;
+
+/** Settings every service shares: which log, where its files live, how it writes its log lines. */
 export const LogConfigSchema = z.object({
+  ...LoggingConfigSchema.shape,
   EVENT_LOG: z.enum(['embedded', 'kafka'], { message: "must be 'embedded' or 'kafka'" }).default('embedded'),
   VGPU_TWIN_DATA_DIR: z
     .string()

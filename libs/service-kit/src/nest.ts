@@ -4,6 +4,7 @@ import {
   Get,
   HttpException,
   Inject,
+  Logger,
   Module,
   Res,
   type ArgumentsHost,
@@ -13,9 +14,12 @@ import {
 } from '@nestjs/common';
 import { IllegalStateError, NotFoundError, ValidationError } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { HealthChecks } from './health';
 import { Metrics } from './metrics';
+import { ApiZodResponse } from './openapi';
 
 /** Injection token of the process's one EventLog. */
 export const EVENT_LOG = Symbol('EVENT_LOG');
@@ -31,7 +35,14 @@ class EventLogCloser implements OnApplicationShutdown {
 export const METRICS = Symbol('METRICS');
 export const HEALTH = Symbol('HEALTH');
 
+const Live = z.object({ status: z.literal('ok') });
+const Readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.string()).describe('each check: `ok`, or what is wrong'),
+});
+
 /** `/metrics` (Prometheus text), `/health/live` and `/health/ready`, on every service. */
+@ApiTags('observability')
 @Controller()
 class ObservabilityController {
   constructor(
@@ -39,17 +50,25 @@ class ObservabilityController {
     @Inject(HEALTH) private readonly health: HealthChecks,
   ) {}
 
+  @ApiOperation({ summary: 'Prometheus metrics of this process, in the text exposition format' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'the metrics', schema: { type: 'string' } })
   @Get('metrics')
   async scrape(@Res() res: Response): Promise<void> {
     res.setHeader('content-type', this.metrics.registry.contentType);
     res.end(await this.metrics.registry.metrics());
   }
 
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiZodResponse(200, Live, 'alive')
   @Get('health/live')
-  live(): { status: 'ok' } {
+  live(): z.infer<typeof Live> {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness: the log, the stores and the consumer groups are fine' })
+  @ApiZodResponse(200, Readiness, 'ready')
+  @ApiZodResponse(503, Readiness, 'not ready; the checks say why')
   @Get('health/ready')
   async ready(@Res() res: Response): Promise<void> {
     const r = await this.health.readiness();
@@ -119,7 +138,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     } else if (isBodyParserError(error)) {
       res.status(error.status).json({ error: bodyParserMessage(error) });
     } else {
-      console.error('unexpected error', error);
+      new Logger(DomainErrorFilter.name).error(error);
       res.status(500).json({ error: 'internal error' });
     }
   }

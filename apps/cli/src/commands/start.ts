@@ -1,3 +1,4 @@
+import { Logger, type INestApplication } from '@nestjs/common';
 import type { Command } from 'commander';
 import { IngestConfigSchema, IngestModule, configureIngestHttp } from '@vgpu-twin/ingest';
 import { NotifierConfigSchema, NotifierModule } from '@vgpu-twin/notifier';
@@ -6,6 +7,7 @@ import { TwinConfigSchema, TwinModule, loadModel } from '@vgpu-twin/twin';
 import { SCHEDULER_MODEL } from '@vgpu-twin/twin-core';
 import { bootService, envPort, listeningPort, loadConfig } from '@vgpu-twin/service-kit';
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
 
 const StartConfigSchema = z.object({
   /** The one HTTP port of the all-in-one process: ingest API, dashboard and socket.io. */
@@ -22,22 +24,37 @@ export async function start(
   options: StartOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<() => Promise<void>> {
+  return (await startApp(options, env)).stop;
+}
+
+/** `start`, also handing back the Nest app (tests read the routes it really serves). */
+export async function startApp(
+  options: StartOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ readonly app: INestApplication; readonly stop: () => Promise<void> }> {
   const merged = { ...env, ...(options.port !== undefined ? { PORT: options.port } : {}) };
   const { PORT } = loadConfig(StartConfigSchema, merged);
   const ingest = loadConfig(IngestConfigSchema, merged);
   const twin = loadConfig(TwinConfigSchema, merged);
   const notifier = loadConfig(NotifierConfigSchema, merged);
-  const simConfig = loadSimulatorConfig(merged);
+  // Its warnings wait for the log, which exists once the app is up.
+  const simWarnings: string[] = [];
+  const simConfig = loadSimulatorConfig(merged, (w) => simWarnings.push(w));
   // Read and check the scenario before anything listens: a bad file stops the start, in one line.
   const scenario = options.simulator
     ? loadScenarioAtStart(simConfig.SIM_SCENARIO, simConfig.SIM_ALIBABA_NODES)
     : null;
+  // the simulator's own key: accepted by ingest whatever keys are configured, and it turns none on
+  const simulatorKey = scenario ? `vgt_internal_${randomBytes(24).toString('base64url')}` : null;
   const app = await bootService(
     {
       name: 'VgpuTwin',
       port: PORT,
       modules: (_log, logConfig) => [
-        IngestModule.forRoot(ingest),
+        IngestModule.forRoot(ingest, {
+          dataDir: logConfig.VGPU_TWIN_DATA_DIR,
+          internalKeys: simulatorKey ? [simulatorKey] : [],
+        }),
         TwinModule.forRoot(twin, logConfig.VGPU_TWIN_DATA_DIR),
         NotifierModule.forRoot(notifier),
       ],
@@ -55,14 +72,19 @@ export async function start(
     merged,
   );
   const port = listeningPort(app);
+  for (const w of simWarnings) new Logger('Simulator').warn(w);
   const sim = scenario
-    ? new Simulator({ ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}` }, { scenario })
+    ? new Simulator(
+        { ...simConfig, SIM_INGEST_URL: `http://127.0.0.1:${port}`, SIM_API_KEY: simulatorKey ?? undefined },
+        { scenario },
+      )
     : null;
   await sim?.start();
-  return async () => {
+  const stop = async () => {
     await sim?.stop();
     await app.close();
   };
+  return { app, stop };
 }
 
 /** The banner's model line: which artifact corrects the scheduler model, or that it predicts alone. */

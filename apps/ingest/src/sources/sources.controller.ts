@@ -1,15 +1,56 @@
-import { Body, Controller, Get, Headers, Inject, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  Inject,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiZodBody, ApiZodQuery, ApiZodResponse, ErrorBody } from '@vgpu-twin/service-kit';
 import { TELEMETRY_FORMATS, type TelemetryFormat } from '@vgpu-twin/telemetry-formats';
 import { ValidationError } from '@vgpu-twin/contracts';
 import type { Response } from 'express';
-import { ApiKeyGuard } from '../api-key.guard';
+import { z } from 'zod';
+import { ApiKeyGuard, scopeOf } from '../auth/api-key.guard';
 import { INGEST_CONFIG } from '../tokens';
 import type { IngestConfig } from '../config';
 import { decodeRemoteWrite } from './remote-write';
 import { Scraper } from './scraper';
 import { TelemetrySources, type SourceResult } from './telemetry-sources';
 
+const ImportQuery = z.object({
+  format: z.enum(['auto', ...TELEMETRY_FORMATS]).optional().describe('the capture\'s format (default auto: detected)'),
+  host: z.string().optional().describe('the host the capture comes from; required for `nvidia-smi vgpu -q`'),
+  cluster: z.string().optional().describe("the cluster of hosts it discovers (default INGEST_CLUSTER, or the key's)"),
+  at: z.iso.datetime().optional().describe('when the capture was taken (default: now)'),
+});
+const Imported = z.object({
+  format: z.enum(TELEMETRY_FORMATS),
+  readings: z.number().int(),
+  accepted: z.object({ inventory: z.number().int(), telemetry: z.number().int() }),
+  problems: z.array(z.object({ line: z.number().int(), field: z.string().optional(), message: z.string() })),
+  warnings: z.array(z.string()),
+});
+const ImportRejected = z.union([Imported.extend({ error: z.string() }), ErrorBody]);
+const Status = z.looseObject({ lastError: z.string().nullable() });
+const SourcesStatus = z.object({
+  scrape: z.object({
+    intervalMs: z.number(),
+    timeoutMs: z.number(),
+    targets: z.array(Status.extend({ url: z.string(), lastSuccessAt: z.string().nullable() })),
+  }),
+  remoteWrite: Status.extend({ requests: z.number(), samples: z.number(), lastAt: z.string().nullable() }),
+  agents: z.array(z.looseObject({ host: z.string(), lastSeenAt: z.string(), buffered: z.number() })),
+});
+const UNAUTHORIZED = 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)';
+
 /** Real telemetry sources: capture imports (and the host agent), Prometheus remote write, scrape status. */
+@ApiTags('sources')
 @Controller()
 export class SourcesController {
   constructor(
@@ -18,6 +59,14 @@ export class SourcesController {
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
+  @ApiOperation({ summary: 'Import a capture: dcgm-exporter or Prometheus text, nvidia-smi CSV or XML, nvidia-smi vgpu -q' })
+  @ApiConsumes('text/plain', 'text/csv', 'application/xml', 'application/openmetrics-text')
+  @ApiZodBody(z.string(), 'the capture, as text')
+  @ApiZodQuery(ImportQuery)
+  @ApiHeader({ name: 'X-Vgpu-Agent-Buffer', required: false, description: "the host agent's `dropped/buffered`" })
+  @ApiZodResponse(202, Imported, 'read; its readings recorded')
+  @ApiZodResponse(400, ImportRejected, 'problems, each named by line; the valid readings were still recorded')
+  @ApiZodResponse(401, ErrorBody, UNAUTHORIZED)
   @Post('v1/import')
   @UseGuards(ApiKeyGuard)
   async import(
@@ -40,10 +89,15 @@ export class SourcesController {
       const [dropped = 0, buffered = 0] = agentBuffer.split('/').map(Number);
       this.sources.agentSeen(host, Date.now(), { dropped, buffered });
     }
+    const scope = scopeOf(res.req);
+    const cluster = query.cluster?.trim() || (scope.all ? this.config.INGEST_CLUSTER : scope.clusters[0]!);
+    if (!scope.all && !scope.clusters.includes(cluster))
+      throw new ForbiddenException(`this key (${scope.keyId}) writes cluster ${scope.clusters.join(', ')}, not ${cluster}`);
     const result = await this.sources.capture(body, {
+      scope,
       format: format as TelemetryFormat | 'auto',
       host,
-      cluster: query.cluster?.trim() || this.config.INGEST_CLUSTER,
+      cluster,
       atMs,
       atIsCaptureTime: query.at !== undefined,
       source: host !== null && agentBuffer !== undefined ? `agent:${host}` : 'import',
@@ -52,6 +106,12 @@ export class SourcesController {
   }
 
   /** Prometheus remote write 1.0 (`remote_write: [{url: http://…/api/v1/write}]`). */
+  @ApiOperation({ summary: 'Prometheus remote write 1.0: dcgm-exporter series and progress metrics' })
+  @ApiConsumes('application/x-protobuf')
+  @ApiBody({ description: 'a snappy-compressed WriteRequest', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 204, description: 'recorded' })
+  @ApiZodResponse(400, ImportRejected, 'problems, each named; the valid readings were still recorded')
+  @ApiZodResponse(401, ErrorBody, UNAUTHORIZED)
   @Post('api/v1/write')
   @UseGuards(ApiKeyGuard)
   async remoteWrite(@Body() body: unknown, @Res() res: Response): Promise<void> {
@@ -59,10 +119,12 @@ export class SourcesController {
       throw new ValidationError(
         'remote write: send a snappy-compressed WriteRequest (Content-Type: application/x-protobuf)',
       );
-    const result = await this.sources.remoteWrite(decodeRemoteWrite(body), Date.now());
+    const result = await this.sources.remoteWrite(decodeRemoteWrite(body), Date.now(), scopeOf(res.req));
     answer(res, result, 204);
   }
 
+  @ApiOperation({ summary: 'Scrape targets, remote write and host agents: what each last did' })
+  @ApiZodResponse(200, SourcesStatus, 'the status of each source')
   @Get('v1/sources')
   sourcesStatus(): object {
     return {

@@ -21,6 +21,7 @@ import {
   type TelemetryMapping,
 } from '@vgpu-twin/telemetry-formats';
 import type { InventoryView } from './inventory-view';
+import { authorize, OPEN_SCOPE, type ClusterScope } from '../auth/scope';
 
 export interface SourceResult {
   /** The format read (detected when the request said `auto`). */
@@ -44,6 +45,8 @@ export interface CaptureOptions {
    */
   readonly atIsCaptureTime?: boolean;
   readonly source: string;
+  /** What the request's key may write (default: everything). */
+  readonly scope?: ClusterScope;
 }
 
 export interface RemoteWriteStatus {
@@ -126,7 +129,7 @@ export class TelemetrySources {
       problems.push(...found.problems);
       warnings.push(...found.warnings);
       for (const w of found.warnings) this.warn(w);
-      await this.append(Streams.inventory, inventory, problems);
+      inventory = await this.append(Streams.inventory, inventory, problems, opts.scope);
       await this.view.catchUp();
     }
     const telemetry = await this.telemetry(parsed.readings, parsed.samples, opts, problems);
@@ -141,7 +144,7 @@ export class TelemetrySources {
   }
 
   /** Prometheus remote write: samples already decoded from the request (see remote-write.ts). */
-  async remoteWrite(samples: readonly PromSample[], atMs: number): Promise<SourceResult> {
+  async remoteWrite(samples: readonly PromSample[], atMs: number, scope?: ClusterScope): Promise<SourceResult> {
     this.remote.requests++;
     this.remote.samples += samples.length;
     this.remote.lastAt = new Date(atMs).toISOString();
@@ -161,6 +164,7 @@ export class TelemetrySources {
       cluster: '',
       atMs,
       source: 'remote-write',
+      ...(scope ? { scope } : {}),
     };
     const telemetry = await this.telemetry(dcgm.readings, samples, opts, problems);
     this.remote.readings += dcgm.readings.length;
@@ -216,33 +220,43 @@ export class TelemetrySources {
           message: `progress of VM ${vm}, which the inventory does not place: dropped`,
         });
     }
-    return this.append(Streams.telemetry, events, problems);
+    return (await this.append(Streams.telemetry, events, problems, opts.scope)).length;
   }
 
-  /** Appends what passes its contract (a host's names can break an id's limits); the rest are problems. */
-  private async append(stream: string, events: readonly DomainEvent[], problems: Problem[]): Promise<number> {
-    const valid: DomainEvent[] = [];
+  /**
+   * Appends what passes its contract (a host's names can break an id's limits) and the key's
+   * cluster check; the rest are problems. Returns what was appended.
+   */
+  private async append<E extends DomainEvent>(
+    stream: string,
+    events: readonly E[],
+    problems: Problem[],
+    scope: ClusterScope = OPEN_SCOPE,
+  ): Promise<E[]> {
+    const valid: E[] = [];
     for (const e of events) {
       const r = parseEvent(e);
-      if (r.ok) valid.push(r.event);
+      if (r.ok) valid.push(e);
       else
         problems.push({
           line: 0,
           message: `${e.type} not recorded: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         });
     }
-    if (valid.length === 0) return 0;
+    const { allowed, forbidden } = authorize(valid, scope, this.view.index);
+    for (const f of forbidden) problems.push({ line: 0, message: `${valid[f.at]!.type} not recorded: ${f.reason}` });
+    if (allowed.length === 0) return [];
     const timer = this.metrics?.ingestAppendSeconds.startTimer();
     try {
-      await appendEvents(this.log, new Map([[stream, valid]]), partitionKey);
-      this.metrics?.ingestAccepted.inc({ stream }, valid.length);
+      await appendEvents(this.log, new Map([[stream, allowed]]), partitionKey);
+      this.metrics?.ingestAccepted.inc({ stream }, allowed.length);
     } catch (e) {
       if (e instanceof LogUnavailableError) throw e;
       throw new LogUnavailableError((e as Error).message);
     } finally {
       timer?.();
     }
-    return valid.length;
+    return allowed;
   }
 }
 

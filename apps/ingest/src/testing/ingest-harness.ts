@@ -19,9 +19,10 @@ export async function bootIngest(
   log: EventLog,
   env: NodeJS.ProcessEnv = {},
   port = 0,
+  options: { dataDir?: string; internalKeys?: readonly string[] } = {},
 ): Promise<{ app: INestApplication; base: string }> {
   const config = loadConfig(IngestConfigSchema, env);
-  @Module({ imports: [EventLogModule.forLog(log), IngestModule.forRoot(config)] })
+  @Module({ imports: [EventLogModule.forLog(log), IngestModule.forRoot(config, options)] })
   class TestApp {}
   const app = await NestFactory.create(TestApp, { bodyParser: false, logger: false });
   configureIngestHttp(app, config);
