@@ -10,6 +10,8 @@ export const IngestConfigSchema = z.object({
   INGEST_MAX_BODY_BYTES: envInt(10 * 1024 * 1024, 1024),
   /** Most records in one batch. */
   INGEST_MAX_BATCH: envInt(50_000, 1),
+  /** Requests a second each key (or client address, without keys) may make; past it, 429 with Retry-After. 0: no limit. */
+  INGEST_RATE_LIMIT_PER_S: envInt(200, 0),
   /** Comma-separated URLs of dcgm-exporter (or any Prometheus `/metrics`) endpoints to scrape. */
   INGEST_SCRAPE_TARGETS: envList().pipe(
     z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) URLs, comma-separated' })),

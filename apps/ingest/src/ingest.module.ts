@@ -23,6 +23,7 @@ import { EMPTY_MAPPING, parseMapping, type TelemetryMapping } from '@vgpu-twin/t
 import type { Request } from 'express';
 import { readFileSync } from 'node:fs';
 import getRawBody from 'raw-body';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { InventoryView } from './sources/inventory-view';
 import { Scraper } from './sources/scraper';
 import { SourcesController } from './sources/sources.controller';
@@ -132,6 +133,7 @@ export class IngestModule {
             new IngestService(log, config.INGEST_MAX_BATCH, metrics, view),
         },
         ApiKeyGuard,
+        ThrottlerStorageService,
         {
           provide: TelemetrySources,
           inject: [EVENT_LOG, METRICS, INVENTORY_VIEW],

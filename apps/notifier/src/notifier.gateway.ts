@@ -21,7 +21,17 @@ const ROOM = /^(cluster|host|gpu|vm):[^\s]{1,200}$/;
  * `vm:<id>`) and then receives `alert` (raised, resolved, suggestions), `twin` (predictions,
  * observations) and `inventory` events for them.
  */
-@WebSocketGateway({ cors: { origin: true } })
+/** Who may open the socket cross-origin: set once by NotifierModule.forRoot (security.ts's socketCorsOrigin). */
+export const socketCors: { origin: boolean | string[] } = { origin: true };
+
+@WebSocketGateway({
+  cors: {
+    origin: (origin: string | undefined, cb: (e: Error | null, allow?: boolean) => void) => {
+      const allowed = socketCors.origin;
+      cb(null, typeof allowed === 'boolean' ? allowed : origin !== undefined && allowed.includes(origin));
+    },
+  },
+})
 export class NotifierGateway implements OnGatewayInit {
   @WebSocketServer() server!: Server;
 

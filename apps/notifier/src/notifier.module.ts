@@ -4,6 +4,8 @@ import {
   Header,
   Module,
   type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -14,7 +16,8 @@ import type { EventLog } from '@vgpu-twin/event-log';
 import { readFileSync } from 'node:fs';
 import type { NotifierConfig } from './config';
 import { dashboardPage } from './dashboard-page';
-import { NotifierGateway } from './notifier.gateway';
+import { NotifierGateway, socketCors } from './notifier.gateway';
+import { dashboardHeaders, socketCorsOrigin } from './security';
 import { NotifierProcessor } from './notifier-processor';
 import { DashboardReadModel, type DashboardState } from './read-model';
 import { NOTIFIER_CONFIG } from './tokens';
@@ -115,8 +118,13 @@ class NotifierLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 }
 
 @Module({})
-export class NotifierModule {
+export class NotifierModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(dashboardHeaders()).forRoutes(DashboardController);
+  }
+
   static forRoot(config: NotifierConfig): DynamicModule {
+    socketCors.origin = socketCorsOrigin(config);
     return {
       module: NotifierModule,
       controllers: [DashboardController],

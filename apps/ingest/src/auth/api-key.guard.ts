@@ -1,11 +1,14 @@
 import {
+  HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { INGEST_CONFIG, INGEST_KEYS } from '../tokens';
 import type { IngestConfig } from '../config';
@@ -32,16 +35,44 @@ export class ApiKeyGuard implements CanActivate {
   private readonly envKeys: Buffer[];
   private readonly internal: Buffer[];
 
+  private readonly rateLimit: number;
+
   constructor(
     @Inject(INGEST_CONFIG) config: IngestConfig,
     @Inject(INGEST_KEYS) private readonly store: { store: CachedKeyStore | null; internal: InternalKeys },
+    @Inject(ThrottlerStorageService) private readonly throttler: ThrottlerStorageService,
   ) {
+    this.rateLimit = config.INGEST_RATE_LIMIT_PER_S;
     this.envKeys = config.INGEST_API_KEYS.map((k) => Buffer.from(k));
     this.internal = store.internal.keys.map((k) => Buffer.from(k));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { scope?: ClusterScope }>();
+    await this.authenticate(req);
+    await this.throttle(req, context.switchToHttp().getResponse<Response>());
+    return true;
+  }
+
+  /**
+   * At most INGEST_RATE_LIMIT_PER_S requests a second per key (per client address without one),
+   * counted by @nestjs/throttler's storage; past it, 429 with `Retry-After` in seconds.
+   */
+  private async throttle(req: Request & { scope?: ClusterScope }, res: Response): Promise<void> {
+    const limit = this.rateLimit;
+    if (limit <= 0) return;
+    const who = req.scope?.keyId ?? `ip:${req.ip ?? 'unknown'}`;
+    const r = await this.throttler.increment(who, 1000, limit, 1000, 'ingest');
+    if (!r.isBlocked) return;
+    const retryAfterS = Math.max(1, Math.ceil(r.timeToBlockExpire));
+    res.setHeader('Retry-After', String(retryAfterS));
+    throw new HttpException(
+      `rate limit: at most ${limit} requests a second per key (INGEST_RATE_LIMIT_PER_S); retry after ${retryAfterS} s`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+
+  private async authenticate(req: Request & { scope?: ClusterScope }): Promise<boolean> {
     const required = this.envKeys.length > 0 || ((await this.store.store?.anyActive()) ?? false);
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = bearer ?? (req.headers['x-api-key'] as string | undefined);
@@ -53,8 +84,9 @@ export class ApiKeyGuard implements CanActivate {
       throw new UnauthorizedException('missing API key: send Authorization: Bearer <key> or X-Api-Key');
     const p = Buffer.from(presented);
     const same = (k: Buffer) => k.length === p.length && timingSafeEqual(k, p);
-    if (this.envKeys.some(same)) {
-      req.scope = { all: true, keyId: 'env' };
+    const env = this.envKeys.findIndex(same);
+    if (env >= 0) {
+      req.scope = { all: true, keyId: `env-${env + 1}` };
       return true;
     }
     if (this.internal.some(same)) {

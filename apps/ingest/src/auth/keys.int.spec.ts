@@ -171,6 +171,41 @@ describe('per-cluster API keys (keys.sqlite, a real SQLite file)', () => {
   });
 });
 
+describe('the rate limit per key', () => {
+  let dir: string;
+  let log: EmbeddedEventLog;
+  let app: INestApplication | null = null;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vgpu-rate-'));
+    log = new EmbeddedEventLog({ file: join(dir, 'log.sqlite') });
+    await log.ensureStreams(streamSpecs({ KAFKA_TELEMETRY_PARTITIONS: 2 }));
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 429 with Retry-After past INGEST_RATE_LIMIT_PER_S, each key counted apart', async () => {
+    let base: string;
+    ({ app, base } = await bootIngest(log, { INGEST_API_KEYS: 'k1,k2', INGEST_RATE_LIMIT_PER_S: '3' }));
+    const send = (key: string, i: number) =>
+      fetch(`${base}/v1/inventory`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify([host(`h-${key}-${i}`, 'c', `${key}-${i}`)]),
+      });
+    const first = await Promise.all([0, 1, 2].map((i) => send('k1', i)));
+    expect(first.map((r) => r.status)).toEqual([202, 202, 202]); // 3 a second
+    const fourth = await send('k1', 3);
+    expect(fourth.status).toBe(429);
+    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await fourth.json()) as { error: string }).error).toMatch(/at most 3 requests a second per key/);
+    expect((await send('k2', 0)).status).toBe(202); // another key: its own count
+    expect((await eventsIn(log, Streams.inventory)).length).toBe(4); // the refused one was not stored
+  });
+});
+
 const pg = databaseUrl();
 describeIf(pg)('API keys in PostgreSQL', () => {
   it('creates, verifies and revokes through the same repository (migrations run)', async () => {
