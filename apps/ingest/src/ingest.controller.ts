@@ -5,7 +5,7 @@ import { ApiZodBody, ApiZodResponse, EVENT_LOG, ErrorBody, FieldIssueBody } from
 import type { EventLog } from '@vgpu-twin/event-log';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ApiKeyGuard, scopeOf } from './auth/api-key.guard';
+import { ApiKeyGuard, ApiKeyResponses, scopeOf } from './auth/api-key.guard';
 import { IngestService, type IngestKind, type IngestResult } from './ingest.service';
 
 /** A batch as ingest reads it: contract events, less what ingest stamps (`id`, `source`, `version`). */
@@ -15,11 +15,19 @@ function batchOf(schemas: readonly z.ZodObject[]) {
 }
 const Accepted = z.object({
   accepted: z.number().int(),
-  rejected: z.array(z.object({ index: z.number().int(), id: z.string().nullable(), issues: z.array(FieldIssueBody) })),
+  rejected: z.array(
+    z.object({
+      index: z.number().int(),
+      id: z.string().nullable(),
+      issues: z.array(FieldIssueBody),
+      forbidden: z.literal(true).optional().describe("valid, but the key may not write the record's cluster"),
+    }),
+  ),
 });
 const Rejected = z.union([Accepted.extend({ error: z.string() }), ErrorBody]);
 const Health = z.object({ status: z.literal('ok'), log: z.object({ inventoryEvents: z.number().int() }) });
-const BATCH = 'a JSON array of events, `{"events": [...]}`, or NDJSON (application/x-ndjson), one event a line';
+const BATCH =
+  'a JSON array of events, `{"events": [...]}`, or NDJSON (application/x-ndjson), one event a line';
 
 @ApiTags('ingest')
 @Controller()
@@ -33,7 +41,8 @@ export class IngestController {
   @ApiZodBody(batchOf(inventorySchemas), BATCH)
   @ApiZodResponse(202, Accepted, 'every record appended to the log')
   @ApiZodResponse(400, Rejected, 'bad records, each named; the valid ones were still appended')
-  @ApiZodResponse(401, ErrorBody, 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)')
+  @ApiKeyResponses()
+  @ApiZodResponse(403, Rejected, 'records of clusters the key may not write; the others were still appended')
   @Post('v1/inventory')
   @UseGuards(ApiKeyGuard)
   inventory(
@@ -48,7 +57,8 @@ export class IngestController {
   @ApiZodBody(batchOf(telemetrySchemas), BATCH)
   @ApiZodResponse(202, Accepted, 'every record appended to the log')
   @ApiZodResponse(400, Rejected, 'bad records, each named; the valid ones were still appended')
-  @ApiZodResponse(401, ErrorBody, 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)')
+  @ApiKeyResponses()
+  @ApiZodResponse(403, Rejected, 'records of clusters the key may not write; the others were still appended')
   @Post('v1/telemetry')
   @UseGuards(ApiKeyGuard)
   telemetry(
@@ -74,7 +84,13 @@ export class IngestController {
     type: string | undefined,
     res: Response,
   ): Promise<void> {
-    const result: IngestResult = await this.ingest.ingest(kind, body, type, `ingest:${kind}`, scopeOf(res.req));
+    const result: IngestResult = await this.ingest.ingest(
+      kind,
+      body,
+      type,
+      `ingest:${kind}`,
+      scopeOf(res.req),
+    );
     if (result.rejected.length === 0) {
       res.status(202).json(result);
       return;

@@ -53,8 +53,14 @@ const DashboardStateSchema = z.object({
       observedSlowdown: slowdown,
       model: z.string().nullable(),
       unprofiled: z.boolean(),
-      timeline: z.object({ t: z.array(z.number()), predicted: z.array(slowdown), observed: z.array(slowdown) }),
-      markers: z.array(z.looseObject({ ts: z.string(), state: z.enum(['raised', 'resolved']), kind: AlertKind })),
+      timeline: z.object({
+        t: z.array(z.number()),
+        predicted: z.array(slowdown),
+        observed: z.array(slowdown),
+      }),
+      markers: z.array(
+        z.looseObject({ ts: z.string(), state: z.enum(['raised', 'resolved']), kind: AlertKind }),
+      ),
     }),
   ),
   feed: z.array(z.union(alertSchemas)),

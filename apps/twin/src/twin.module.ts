@@ -68,7 +68,9 @@ export class TwinController {
   }
 
   /** Where should this VM go? Every candidate GPU scored by the twin's model from its live state. */
-  @ApiOperation({ summary: 'Where should this VM go? Each candidate GPU scored by the twin from its live state' })
+  @ApiOperation({
+    summary: 'Where should this VM go? Each candidate GPU scored by the twin from its live state',
+  })
   @ApiZodBody(WhatIfBody)
   @ApiZodResponse(200, WhatIfAnswerSchema, 'feasible GPUs cheapest first, and why the others are not')
   @ApiZodResponse(400, ErrorBody, 'a bad request, an unknown workload or vGPU type, each field named')

@@ -25,7 +25,13 @@ export interface OpenApiInfo {
  * served from node_modules: the page works offline, like the dashboard. Call before listen.
  */
 export function setupOpenApi(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
-  const config = new DocumentBuilder().setTitle(info.title).setVersion(info.version).build();
+  const config = new DocumentBuilder()
+    .setTitle(info.title)
+    .setVersion(info.version)
+    // the schemes a guarded route names (ingest's keys: `Authorization: Bearer` or `X-Api-Key`)
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
+    .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, document, {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
@@ -69,7 +75,12 @@ export function ApiZodQuery(schema: z.ZodObject): MethodDecorator {
   const required = new Set(json.required ?? []);
   return applyDecorators(
     ...Object.entries(json.properties ?? {}).map(([name, property]) =>
-      ApiQuery({ name, required: required.has(name), schema: property }),
+      ApiQuery({
+        name,
+        required: required.has(name),
+        schema: property,
+        ...('description' in property ? { description: property.description } : {}),
+      }),
     ),
   );
 }

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   HttpException,
   HttpStatus,
   Inject,
@@ -7,7 +8,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ThrottlerStorageService } from '@nestjs/throttler';
+import { ApiZodResponse, ErrorBody } from '@vgpu-twin/service-kit';
 import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { INGEST_CONFIG, INGEST_KEYS } from '../tokens';
@@ -99,3 +102,12 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 }
+
+/** The guard's side of a guarded route's OpenAPI description: how to send a key, and its 401 and 429. */
+export const ApiKeyResponses = () =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiSecurity('api-key'),
+    ApiZodResponse(401, ErrorBody, 'keys are configured and none, or an unknown or revoked one, was sent'),
+    ApiZodResponse(429, ErrorBody, "over the key's INGEST_RATE_LIMIT_PER_S; see Retry-After"),
+  );

@@ -16,7 +16,7 @@ import { TELEMETRY_FORMATS, type TelemetryFormat } from '@vgpu-twin/telemetry-fo
 import { ValidationError } from '@vgpu-twin/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ApiKeyGuard, scopeOf } from '../auth/api-key.guard';
+import { ApiKeyGuard, ApiKeyResponses, scopeOf } from '../auth/api-key.guard';
 import { INGEST_CONFIG } from '../tokens';
 import type { IngestConfig } from '../config';
 import { decodeRemoteWrite } from './remote-write';
@@ -24,10 +24,16 @@ import { Scraper } from './scraper';
 import { TelemetrySources, type SourceResult } from './telemetry-sources';
 
 const ImportQuery = z.object({
-  format: z.enum(['auto', ...TELEMETRY_FORMATS]).optional().describe('the capture\'s format (default auto: detected)'),
+  format: z
+    .enum(['auto', ...TELEMETRY_FORMATS])
+    .optional()
+    .describe("the capture's format (default auto: detected)"),
   host: z.string().optional().describe('the host the capture comes from; required for `nvidia-smi vgpu -q`'),
-  cluster: z.string().optional().describe("the cluster of hosts it discovers (default INGEST_CLUSTER, or the key's)"),
-  at: z.iso.datetime().optional().describe('when the capture was taken (default: now)'),
+  cluster: z
+    .string()
+    .optional()
+    .describe("the cluster of hosts it discovers (default INGEST_CLUSTER, or the key's)"),
+  at: z.string().optional().describe('when the capture was taken, ISO-8601 (default: now)'),
 });
 const Imported = z.object({
   format: z.enum(TELEMETRY_FORMATS),
@@ -47,7 +53,6 @@ const SourcesStatus = z.object({
   remoteWrite: Status.extend({ requests: z.number(), samples: z.number(), lastAt: z.string().nullable() }),
   agents: z.array(z.looseObject({ host: z.string(), lastSeenAt: z.string(), buffered: z.number() })),
 });
-const UNAUTHORIZED = 'API keys are configured and none was sent (Authorization: Bearer or X-Api-Key)';
 
 /** Real telemetry sources: capture imports (and the host agent), Prometheus remote write, scrape status. */
 @ApiTags('sources')
@@ -59,14 +64,21 @@ export class SourcesController {
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
-  @ApiOperation({ summary: 'Import a capture: dcgm-exporter or Prometheus text, nvidia-smi CSV or XML, nvidia-smi vgpu -q' })
+  @ApiOperation({
+    summary: 'Import a capture: dcgm-exporter or Prometheus text, nvidia-smi CSV or XML, nvidia-smi vgpu -q',
+  })
   @ApiConsumes('text/plain', 'text/csv', 'application/xml', 'application/openmetrics-text')
   @ApiZodBody(z.string(), 'the capture, as text')
   @ApiZodQuery(ImportQuery)
-  @ApiHeader({ name: 'X-Vgpu-Agent-Buffer', required: false, description: "the host agent's `dropped/buffered`" })
+  @ApiHeader({
+    name: 'X-Vgpu-Agent-Buffer',
+    required: false,
+    description: "the host agent's `dropped/buffered`",
+  })
   @ApiZodResponse(202, Imported, 'read; its readings recorded')
   @ApiZodResponse(400, ImportRejected, 'problems, each named by line; the valid readings were still recorded')
-  @ApiZodResponse(401, ErrorBody, UNAUTHORIZED)
+  @ApiKeyResponses()
+  @ApiZodResponse(403, ErrorBody, 'the key may not write that cluster')
   @Post('v1/import')
   @UseGuards(ApiKeyGuard)
   async import(
@@ -92,7 +104,9 @@ export class SourcesController {
     const scope = scopeOf(res.req);
     const cluster = query.cluster?.trim() || (scope.all ? this.config.INGEST_CLUSTER : scope.clusters[0]!);
     if (!scope.all && !scope.clusters.includes(cluster))
-      throw new ForbiddenException(`this key (${scope.keyId}) writes cluster ${scope.clusters.join(', ')}, not ${cluster}`);
+      throw new ForbiddenException(
+        `this key (${scope.keyId}) writes cluster ${scope.clusters.join(', ')}, not ${cluster}`,
+      );
     const result = await this.sources.capture(body, {
       scope,
       format: format as TelemetryFormat | 'auto',
@@ -111,7 +125,7 @@ export class SourcesController {
   @ApiBody({ description: 'a snappy-compressed WriteRequest', schema: { type: 'string', format: 'binary' } })
   @ApiResponse({ status: 204, description: 'recorded' })
   @ApiZodResponse(400, ImportRejected, 'problems, each named; the valid readings were still recorded')
-  @ApiZodResponse(401, ErrorBody, UNAUTHORIZED)
+  @ApiKeyResponses()
   @Post('api/v1/write')
   @UseGuards(ApiKeyGuard)
   async remoteWrite(@Body() body: unknown, @Res() res: Response): Promise<void> {
