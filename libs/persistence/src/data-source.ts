@@ -36,7 +36,20 @@ export async function openDataSource(config: StoreConfig): Promise<DataSource> {
       },
     });
   } else {
-    ds = new DataSource({ ...common, type: 'postgres', url: config.url });
+    // Several services share one database and may start at once: their migrations take turns
+    // under an advisory lock (two at once collide on PostgreSQL's catalog).
+    ds = new DataSource({ ...common, migrationsRun: false, type: 'postgres', url: config.url });
+    await ds.initialize();
+    await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } finally {
+      await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+    return ds;
   }
   return ds.initialize();
 }
+
+/** Any fixed 64-bit number: the advisory lock all vgpu-twin migrations take. */
+const MIGRATION_LOCK = 7_263_001;

@@ -9,7 +9,7 @@ import { bootService, envPort, listeningPort, loadConfig } from '@vgpu-twin/serv
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 
-const StartConfigSchema = z.object({
+export const StartConfigSchema = z.object({
   /** The one HTTP port of the all-in-one process: ingest API, dashboard and socket.io. */
   PORT: envPort(8080),
 });
