@@ -55,8 +55,7 @@ export class NotifierProcessor {
   private handle(batch: readonly LogRecord[], replaying: boolean): void {
     // Undecodable records are the producer's to dead-letter (ingest validates, the twin writes contracts).
     const { events, bad } = decodeRecords(batch);
-    if (bad.length > 0)
-      logger.warn(`skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
+    if (bad.length > 0) logger.warn(`skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
     for (const { event } of events) {
       const routed = this.model.apply(event);
       if (routed && !replaying) this.publisher?.publish(routed);
