@@ -30,6 +30,12 @@ interface DecodedWrite {
 const TYPES: Record<number, PromSample['type']> = { 1: 'counter', 2: 'gauge', 3: 'histogram', 5: 'summary' };
 
 /**
+ * The largest decompressed write accepted: snappy's header states the length, and a 6-byte body
+ * could otherwise make us allocate up to 2 GiB. Prometheus sends writes of a few MB at most.
+ */
+const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
  * Decodes a remote-write body into samples, one per (series, sample); `line` is the series'
  * position in the request (1-based), so problems name the series. A body that is not snappy or
  * not a WriteRequest is a ValidationError (400).
@@ -37,7 +43,7 @@ const TYPES: Record<number, PromSample['type']> = { 1: 'counter', 2: 'gauge', 3:
 export function decodeRemoteWrite(body: Buffer): PromSample[] {
   let raw: Uint8Array;
   try {
-    raw = uncompress(body);
+    raw = uncompress(body, MAX_UNCOMPRESSED_BYTES);
   } catch (e) {
     throw new ValidationError(
       `remote write: the body is not snappy-compressed (block format): ${(e as Error).message}`,

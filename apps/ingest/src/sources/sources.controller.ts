@@ -83,10 +83,11 @@ export class SourcesController {
   @UseGuards(ApiKeyGuard)
   async import(
     @Body() body: unknown,
-    @Query() query: Record<string, string | undefined>,
+    @Query() rawQuery: Record<string, unknown>,
     @Headers('x-vgpu-agent-buffer') agentBuffer: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
+    const query = singleValued(rawQuery, ['format', 'host', 'cluster', 'at']);
     if (typeof body !== 'string' || body.length === 0)
       throw new ValidationError('send the capture as the request body, as text (Content-Type: text/plain)');
     const format = query.format ?? 'auto';
@@ -150,6 +151,21 @@ export class SourcesController {
       ...this.sources.status(),
     };
   }
+}
+
+/** The named query parameters, each given at most once (`?host=a&host=b` is a 400, not a guess). */
+function singleValued(
+  query: Record<string, unknown>,
+  names: readonly string[],
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const v = query[name];
+    if (v !== undefined && typeof v !== 'string')
+      throw new ValidationError(`query parameter '${name}' must be given once, as text`);
+    out[name] = v;
+  }
+  return out;
 }
 
 /** Valid readings are kept either way; problems make it a 400 that names each (as the JSON ingest does). */

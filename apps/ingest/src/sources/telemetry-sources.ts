@@ -144,7 +144,11 @@ export class TelemetrySources {
   }
 
   /** Prometheus remote write: samples already decoded from the request (see remote-write.ts). */
-  async remoteWrite(samples: readonly PromSample[], atMs: number, scope?: ClusterScope): Promise<SourceResult> {
+  async remoteWrite(
+    samples: readonly PromSample[],
+    atMs: number,
+    scope?: ClusterScope,
+  ): Promise<SourceResult> {
     this.remote.requests++;
     this.remote.samples += samples.length;
     this.remote.lastAt = new Date(atMs).toISOString();
@@ -244,7 +248,8 @@ export class TelemetrySources {
         });
     }
     const { allowed, forbidden } = authorize(valid, scope, this.view.index);
-    for (const f of forbidden) problems.push({ line: 0, message: `${valid[f.at]!.type} not recorded: ${f.reason}` });
+    for (const f of forbidden)
+      problems.push({ line: 0, message: `${valid[f.at]!.type} not recorded: ${f.reason}` });
     if (allowed.length === 0) return [];
     const timer = this.metrics?.ingestAppendSeconds.startTimer();
     try {

@@ -1,7 +1,7 @@
 import type { VmSampleV2 } from '@vgpu-twin/contracts';
 import type { PromSample } from '../prometheus/exposition';
 import { eventId } from './ids';
-import { vmSampleV2 } from './to-events';
+import { isEventTime, vmSampleV2 } from './to-events';
 import type { InventoryIndex } from './inventory-index';
 import { matchesLabels, type TelemetryMapping } from './mapping';
 
@@ -45,6 +45,7 @@ export class ProgressTracker {
       const vmId = rule.vm ?? s.labels[rule.vmLabel!];
       if (vmId === undefined || vmId === '') continue;
       const at = s.timestampMs ?? atMs;
+      if (!isEventTime(at)) continue;
       const key = seriesKey(s);
       const rate =
         rule.type === 'gauge' ? (s.value >= 0 ? s.value : null) : this.counterRate(rule, key, s, at);

@@ -45,6 +45,13 @@ export function readingsToEvents(readings: readonly Reading[], ctx: ConvertConte
   for (const r of readings) {
     if (r.process !== null) continue;
     const at = r.timestampMs ?? ctx.atMs;
+    if (!isEventTime(at)) {
+      problems.push({
+        line: r.line,
+        message: `timestamp ${at} ms is not a time an event can carry: skipped`,
+      });
+      continue;
+    }
     const ts = new Date(at).toISOString();
     const metrics = checked(r, problems);
     if (r.kind === 'vgpu') {
@@ -249,4 +256,9 @@ function checked(r: Reading, problems: Problem[]): ReadingMetrics {
     }
   }
   return m;
+}
+
+/** A time in ms an ISO-8601 event time can say (JavaScript dates end at ±8.64e15 ms). */
+export function isEventTime(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= 8.64e15;
 }
