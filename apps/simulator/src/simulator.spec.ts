@@ -40,8 +40,12 @@ describe('simulator', () => {
         SIM_START: '2026-03-01T00:00:00Z',
       });
       const sim = new Simulator(config, { log: (l) => lines.push(l) });
-      await sim.start();
-      await sim.finished;
+      try {
+        await sim.start();
+        await sim.finished;
+      } finally {
+        await sim.stop(); // on a timeout too: a simulator left running keeps Jest from exiting
+      }
       expect(batches[0]!.path).toBe('/v1/inventory');
       expect(batches[0]!.ids).toContain('sim:placed:vm-001');
       expect(batches.slice(1).map((b) => b.path)).toEqual(Array(22).fill('/v1/telemetry')); // ticks at +0 … +21 s
@@ -54,7 +58,7 @@ describe('simulator', () => {
         expect.stringMatching(/^simulator: \+20 s vm-002 now runs [a-z0-9-]+: \(a\)/),
       );
       expect(sim.error).toBeNull();
-    });
+    }, 30_000); // 22 ticks through the DES ground truth: ~3.5 s idle, more on a loaded runner
   });
 
   it('when SIM_HOSTS or the incident settings are set, then one line warns that the scenario decides now', () => {
