@@ -9,6 +9,7 @@
 import { fixtures, type EventType } from '@vgpu-twin/contracts';
 import fc from 'fast-check';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { lineMutation, mutatedText } from '../../../../libs/telemetry-formats/src/testing/line-mutations';
 import { encodeRemoteWrite } from '../sources/remote-write';
 
 /** A number as its own JSON text (`-0`, `1e-400`, `1e999`): what JSON.stringify cannot write. */
@@ -893,9 +894,6 @@ export function ndjsonText(
 // ---------------------------------------------------------------------------------------------
 // Captures and remote write
 
-/** One chunk of text mutations of a capture's lines. */
-type Mutation = (lines: string[]) => string[];
-const at = (lines: readonly string[], i: number) => i % Math.max(lines.length, 1);
 const CAPTURE_NUMBERS = [
   '1e308',
   '-1e308',
@@ -909,45 +907,8 @@ const CAPTURE_NUMBERS = [
   '0x1p3',
   '99999999999',
 ];
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map(
-    (i): Mutation =>
-      (ls) =>
-        ls.filter((_, j) => j !== at(ls, i)),
-  ),
-  fc.nat().map(
-    (i): Mutation =>
-      (ls) =>
-        ls.flatMap((l, j) => (j === at(ls, i) ? [l, l] : [l])),
-  ),
-  fc.tuple(fc.nat(), fc.nat()).map(([i, k]): Mutation => (ls) => {
-    const out = [...ls];
-    const [a, b] = [at(ls, i), at(ls, k)];
-    [out[a], out[b]] = [ls[b] ?? '', ls[a] ?? ''];
-    return out;
-  }),
-  fc.tuple(fc.nat(), fc.nat(), unicodeString(1, 4)).map(([i, k, s]): Mutation => (ls) => {
-    const out = [...ls];
-    const line = out[at(ls, i)] ?? '';
-    const pos = k % (line.length + 1);
-    out[at(ls, i)] = line.slice(0, pos) + s + line.slice(pos);
-    return out;
-  }),
-  fc.nat().map((k): Mutation => (ls) => {
-    const text = ls.join('\n');
-    return text.slice(0, k % (text.length + 1)).split('\n');
-  }),
-  // a number in the line replaced: values, not timestamps (see the it.failing of the spec)
-  fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...CAPTURE_NUMBERS)).map(([i, k, n]): Mutation => (ls) => {
-    const out = [...ls];
-    const line = out[at(ls, i)] ?? '';
-    const numbers = [...line.matchAll(/-?\d+(\.\d+)?/g)];
-    const m = numbers[k % Math.max(numbers.length, 1)];
-    if (m?.index !== undefined)
-      out[at(ls, i)] = line.slice(0, m.index) + n + line.slice(m.index + m[0].length);
-    return out;
-  }),
-);
+/** The parsers' line mutations, inserting unicode (lone surrogates included). */
+const mutation = lineMutation(CAPTURE_NUMBERS, unicodeString(1, 4));
 
 /** Real captures (cut to fit the body limit), mutated, or text that looks like a format's start. */
 export function captureText(captures: readonly string[], limit: number): fc.Arbitrary<string> {
@@ -955,9 +916,7 @@ export function captureText(captures: readonly string[], limit: number): fc.Arbi
     { weight: 3, arbitrary: fc.constantFrom(...captures).map((c) => c.slice(0, limit / 2)) },
     {
       weight: 10,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...captures), fc.array(mutation, { minLength: 1, maxLength: 4 }))
-        .map(([c, ms]) => ms.reduce((ls, m) => m(ls), c.slice(0, limit / 2).split('\n')).join('\n')),
+      arbitrary: fc.constantFrom(...captures).chain((c) => mutatedText([c.slice(0, limit / 2)], mutation, 4)),
     },
     {
       weight: 1,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { METRIC_NAMES } from '../reading';
 import { dcgmReadings } from './dcgm';
 import { parseExposition, PROM_TYPES } from './exposition';
+import { lineMutation, mutatedText } from '../testing/line-mutations';
 
 const TELEMETRY = join(__dirname, '../../../../../shared/data/telemetry');
 const SAMPLES = readdirSync(TELEMETRY)
@@ -23,56 +24,9 @@ const NUMBERS = [
   '-0',
 ];
 
-type Mutation = (lines: string[]) => string[];
-const at = (lines: readonly string[], i: number) => i % Math.max(lines.length, 1);
+const mutation = lineMutation(NUMBERS);
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map(
-    (i): Mutation =>
-      (ls) =>
-        ls.filter((_, j) => j !== at(ls, i)),
-  ),
-  fc.nat().map(
-    (i): Mutation =>
-      (ls) =>
-        ls.flatMap((l, j) => (j === at(ls, i) ? [l, l] : [l])),
-  ),
-  fc.tuple(fc.nat(), fc.nat()).map(([i, k]): Mutation => (ls) => {
-    const out = [...ls];
-    const [a, b] = [at(ls, i), at(ls, k)];
-    [out[a], out[b]] = [ls[b] ?? '', ls[a] ?? ''];
-    return out;
-  }),
-  fc
-    .tuple(fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 4 }))
-    .map(([i, k, s]): Mutation => (ls) => {
-      const out = [...ls];
-      const line = out[at(ls, i)] ?? '';
-      const pos = k % (line.length + 1);
-      out[at(ls, i)] = line.slice(0, pos) + s + line.slice(pos);
-      return out;
-    }),
-  fc.nat().map((k): Mutation => (ls) => {
-    const text = ls.join('\n');
-    return text.slice(0, k % (text.length + 1)).split('\n');
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom(...NUMBERS)).map(([k, n]): Mutation => (ls) => {
-    const text = ls.join('\n');
-    const found = [...text.matchAll(/\d+(?:\.\d+)?(?:e[+-]?\d+)?/g)];
-    const m = found[k % Math.max(found.length, 1)];
-    if (!m) return ls;
-    return (text.slice(0, m.index) + n + text.slice(m.index + m[0].length)).split('\n');
-  }),
-  fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 30 })).map(([i, s]): Mutation => (ls) => {
-    const out = [...ls];
-    out.splice(at(ls, i), 0, s);
-    return out;
-  }),
-);
-
-const mutatedSample = fc
-  .tuple(fc.constantFrom(...SAMPLES), fc.array(mutation, { minLength: 1, maxLength: 5 }))
-  .map(([text, ms]) => ms.reduce((ls, m) => m(ls), text.split('\n')).join('\n'));
+const mutatedSample = mutatedText(SAMPLES, mutation, 5);
 
 function checkInvariants(text: string): void {
   const lineCount = text.split('\n').length;
