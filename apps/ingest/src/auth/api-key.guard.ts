@@ -39,6 +39,15 @@ export class ApiKeyGuard implements CanActivate {
   private readonly internal: Buffer[];
 
   private readonly rateLimit: number;
+  /** Addresses refused before any key check, until when (ms): they presented too many wrong keys. */
+  private readonly failedUntil = new Map<string, number>();
+
+  private tooManyFailures(): HttpException {
+    return new HttpException(
+      'too many unknown API keys from this address: wait 10 s before trying again',
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
 
   constructor(
     @Inject(INGEST_CONFIG) config: IngestConfig,
@@ -85,6 +94,8 @@ export class ApiKeyGuard implements CanActivate {
     }
     if (!presented)
       throw new UnauthorizedException('missing API key: send Authorization: Bearer <key> or X-Api-Key');
+    const ip = req.ip ?? 'unknown';
+    if ((this.failedUntil.get(ip) ?? 0) > Date.now()) throw this.tooManyFailures();
     const p = Buffer.from(presented);
     const same = (k: Buffer) => k.length === p.length && timingSafeEqual(k, p);
     const env = this.envKeys.findIndex(same);
@@ -97,7 +108,17 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const info = await this.store.store?.verify(presented);
-    if (!info) throw new UnauthorizedException('unknown or revoked API key');
+    if (!info) {
+      // each check of a stored key costs a scrypt: an address that keeps presenting wrong keys is
+      // refused before the check for a while (20 failures in 10 s block it for 10 s)
+      const r = await this.throttler.increment(`auth-fail:${ip}`, 10_000, 20, 10_000, 'auth');
+      if (r.isBlocked) {
+        if (this.failedUntil.size > 10_000) this.failedUntil.clear();
+        this.failedUntil.set(ip, Date.now() + r.timeToBlockExpire * 1000);
+        throw this.tooManyFailures();
+      }
+      throw new UnauthorizedException('unknown or revoked API key');
+    }
     req.scope = { all: false, keyId: info.id, clusters: [info.cluster] };
     return true;
   }

@@ -206,6 +206,31 @@ describe('the rate limit per key', () => {
   });
 });
 
+describe('an address presenting wrong keys', () => {
+  it('gets 401 for 20 wrong keys in 10 s, then 429 before any key is checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vgpu-authfail-'));
+    const log = new EmbeddedEventLog({ file: join(dir, 'log.sqlite') });
+    await log.ensureStreams(streamSpecs({ KAFKA_TELEMETRY_PARTITIONS: 2 }));
+    const { app, base } = await bootIngest(log, { INGEST_API_KEYS: 'right' });
+    try {
+      const attempt = (key: string) =>
+        fetch(`${base}/v1/inventory`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify([host('h', 'c', `x-${key}`)]),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) statuses.push((await attempt(`wrong-${i}`)).status);
+      expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401)); // 20 failures allowed in 10 s
+      expect(statuses[20]).toBe(429);
+      expect((await attempt('right')).status).toBe(429); // the address waits, whatever it sends now
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const pg = databaseUrl();
 describeIf(pg)('API keys in PostgreSQL', () => {
   it('creates, verifies and revokes through the same repository (migrations run)', async () => {
