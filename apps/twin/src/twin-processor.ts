@@ -261,6 +261,11 @@ export class TwinProcessor {
     return stateHash(this.current);
   }
 
+  /** What predicts: the learned model's name, or the scheduler model's when there is none. */
+  get modelName(): string {
+    return this.config.model?.name ?? SCHEDULER_MODEL;
+  }
+
   status(): TwinStatus {
     let activeAlerts = 0;
     const predictedBy: Record<string, number> = {};
@@ -270,7 +275,7 @@ export class TwinProcessor {
       predictedBy[by] = (predictedBy[by] ?? 0) + 1;
     }
     return {
-      model: this.config.model?.name ?? SCHEDULER_MODEL,
+      model: this.modelName,
       events: this.current.stats.events,
       hosts: this.current.hosts.size,
       gpus: this.current.gpus.size,

@@ -174,9 +174,7 @@ export class TwinModule {
               'vgpu_twin_twin_model_info',
               'The model the twin predicts with (value 1)',
               () => 1,
-              {
-                model: twin.status().model,
-              },
+              { model: twin.modelName },
             );
             if (snapshots) health.register('snapshots', () => snapshots.ping().then(() => null));
             return twin;

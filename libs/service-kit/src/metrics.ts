@@ -25,7 +25,7 @@ export class Metrics {
   readonly httpSeconds: Histogram<'service' | 'method' | 'route'>;
 
   private readonly lagSources: { group: string; streams: readonly string[]; log: EventLog }[] = [];
-  private readonly gauges = new Map<string, () => number | null>();
+  private readonly gauges = new Set<string>();
 
   constructor() {
     const registers = [this.registry];
@@ -117,7 +117,7 @@ export class Metrics {
   /** A gauge read at scrape time (null: no value now, the series is left out). */
   gauge(name: string, help: string, read: () => number | null, labels: Record<string, string> = {}): void {
     if (this.gauges.has(name)) return;
-    this.gauges.set(name, read);
+    this.gauges.add(name);
     new Gauge({
       name,
       help,

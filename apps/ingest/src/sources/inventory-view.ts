@@ -12,12 +12,22 @@ export class InventoryView {
   readonly index: InventoryIndex = emptyIndex();
   private readonly next = new Map<number, number>();
   private reading: Promise<void> | null = null;
+  private readAtMs = -Infinity;
 
   constructor(private readonly log: EventLog) {}
 
-  /** Reads what the inventory stream gained since the last call (one read at a time). */
-  catchUp(): Promise<void> {
-    this.reading ??= this.readAll().finally(() => (this.reading = null));
+  /**
+   * Reads what the inventory stream gained since the last call (one read at a time). With
+   * `staleMs`, a read finished that recently is good enough: telemetry on the hot path (every
+   * scrape and remote write) need not ask the log each time — on Kafka that is an admin request.
+   * Discovery asks without it, so it compares against everything appended before it.
+   */
+  catchUp(staleMs = 0): Promise<void> {
+    if (this.reading === null && Date.now() - this.readAtMs <= staleMs) return Promise.resolve();
+    this.reading ??= this.readAll().finally(() => {
+      this.reading = null;
+      this.readAtMs = Date.now();
+    });
     return this.reading;
   }
 

@@ -80,14 +80,6 @@ export class Scraper {
     return this.targets.map((t) => ({ ...t.status }));
   }
 
-  /** One scrape of one target (the timer's work; tests call it directly). */
-  async scrape(url: string): Promise<ScrapeTargetStatus> {
-    const t = this.targets.find((x) => x.status.url === url);
-    if (!t) throw new Error(`not a scrape target: ${url}`);
-    await this.scrapeTarget(t);
-    return { ...t.status };
-  }
-
   private schedule(t: (typeof this.targets)[number], delayMs: number): void {
     if (this.stopped) return;
     t.status.nextScrapeAt = new Date(this.now() + delayMs).toISOString();

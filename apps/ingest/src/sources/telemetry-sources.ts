@@ -23,6 +23,9 @@ import {
 import type { InventoryView } from './inventory-view';
 import { authorize, OPEN_SCOPE, type ClusterScope } from '../auth/scope';
 
+/** How old an inventory view telemetry may be converted against (a GPU registered since is seen next time). */
+const INVENTORY_STALE_MS = 250;
+
 export interface SourceResult {
   /** The format read (detected when the request said `auto`). */
   readonly format: TelemetryFormat;
@@ -106,7 +109,8 @@ export class TelemetrySources {
         parsed.problems.map((p) => ({ path: `line ${p.line}`, message: p.message })),
       );
     }
-    await this.view.catchUp();
+    // discovery compares with the whole inventory; telemetry takes a view up to 250 ms old
+    await this.view.catchUp(parsed.format === 'nvidia-smi-vgpu' ? 0 : INVENTORY_STALE_MS);
     const problems: Problem[] = [...parsed.problems];
     const warnings: string[] = [];
     let inventory: InventoryEvent[] = [];
@@ -160,7 +164,7 @@ export class TelemetrySources {
       dcgm.readings.push(...r.readings);
       dcgm.problems.push(...r.problems);
     }
-    await this.view.catchUp();
+    await this.view.catchUp(INVENTORY_STALE_MS);
     const problems: Problem[] = [...dcgm.problems];
     const opts: CaptureOptions = {
       format: 'prometheus',
