@@ -213,6 +213,30 @@ export class DashboardReadModel {
       case 'telemetry.vm_sample':
       case 'telemetry.gpu_sample':
         return null;
+      // the lifecycle has its own fold (libs/alerting's book); operators' commands are its input
+      case 'operator.acknowledged':
+      case 'operator.silence_created':
+      case 'operator.silence_expired':
+      case 'alert.opened':
+      case 'alert.acknowledged':
+      case 'alert.silenced':
+      case 'alert.unsilenced':
+      case 'alert.inhibited':
+      case 'alert.uninhibited':
+      case 'alert.flapping':
+      case 'alert.settled':
+      case 'alert.closed':
+      case 'incident.opened':
+      case 'incident.updated':
+      case 'incident.resolved':
+      case 'silence.created':
+      case 'silence.activated':
+      case 'silence.expired':
+      case 'notification.queued':
+      case 'notification.delivered':
+      case 'notification.dead_lettered':
+      case 'notification.requested':
+        return null;
       default: {
         const _exhaustive: never = event;
         return _exhaustive;

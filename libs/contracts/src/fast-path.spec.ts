@@ -2,6 +2,9 @@ import {
   alertSchemas,
   fixtures,
   inventorySchemas,
+  lifecycleSchemas,
+  notificationSchemas,
+  operatorSchemas,
   parseEvent,
   telemetrySchemas,
   twinSchemas,
@@ -14,7 +17,15 @@ import {
  * emptied, retyped, out of range, and an unknown key in each object — parseEvent must accept
  * exactly what zod accepts, with zod's output (unknown keys stripped), and refuse the rest.
  */
-const schemas = [...inventorySchemas, ...telemetrySchemas, ...twinSchemas, ...alertSchemas];
+const schemas = [
+  ...inventorySchemas,
+  ...telemetrySchemas,
+  ...twinSchemas,
+  ...alertSchemas,
+  ...operatorSchemas,
+  ...lifecycleSchemas,
+  ...notificationSchemas,
+];
 const schemaOf = (type: string) => schemas.find((s) => s.shape.type.value === type)!;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

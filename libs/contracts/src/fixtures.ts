@@ -1,4 +1,5 @@
 import type { DomainEvent, EventType } from './streams';
+import { lifecycleFixtures } from './lifecycle-fixtures';
 
 const ts = '2026-01-01T00:00:00.000Z';
 const envelope = { ts, source: 'fixture', version: 1 as const };
@@ -188,4 +189,5 @@ export const fixtures: { readonly [T in EventType]: Extract<DomainEvent, { type:
       gain: 0.7,
     },
   },
+  ...lifecycleFixtures,
 };

@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './inventory';
 export * from './telemetry';
 export * from './twin';
+export * from './lifecycle';
 export * from './streams';
 export * from './registry';
 export * from './fixtures';

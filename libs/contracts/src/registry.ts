@@ -6,6 +6,7 @@ import { inventorySchemas } from './inventory';
 import { Streams, type DomainEvent, type EventType, type StreamName } from './streams';
 import { telemetrySchemas } from './telemetry';
 import { alertSchemas, twinSchemas } from './twin';
+import { lifecycleSchemas, notificationSchemas, operatorSchemas } from './lifecycle';
 
 type AnySchema = z.ZodObject<{ type: z.ZodLiteral<string>; version: z.ZodLiteral<number> } & z.ZodRawShape>;
 
@@ -30,6 +31,9 @@ const registrations: readonly Registration[] = [
   ...register(Streams.telemetry, telemetrySchemas),
   ...register(Streams.twin, twinSchemas),
   ...register(Streams.alerts, alertSchemas),
+  ...register(Streams.alerts, operatorSchemas),
+  ...register(Streams.lifecycle, lifecycleSchemas),
+  ...register(Streams.notifications, notificationSchemas),
 ];
 
 const byKey = new Map(registrations.map((r) => [`${r.type}@${r.version}`, r]));

@@ -1,4 +1,5 @@
 import type { AlertEvent, TwinEvent } from './twin';
+import type { LifecycleEvent, NotificationRequested, OperatorCommand } from './lifecycle';
 import type { InventoryEvent } from './inventory';
 import type { TelemetryEvent } from './telemetry';
 
@@ -10,12 +11,24 @@ export const Streams = {
   inventory: 'vgpu.inventory',
   telemetry: 'vgpu.telemetry',
   twin: 'vgpu.twin',
+  /** The twin's alerts and operators' commands: one partition, so the notifier's decider reads one order. */
   alerts: 'vgpu.alerts',
+  /** What the notifier decided: every alert, incident, silence and notification change (one partition: positions). */
+  lifecycle: 'vgpu.alert-lifecycle',
+  /** The delivery queue: one notification for one receiver per record, keyed by receiver. */
+  notifications: 'vgpu.notifications',
   deadLetter: 'vgpu.dead-letter',
 } as const;
 export type StreamName = (typeof Streams)[keyof typeof Streams];
 
-export type DomainEvent = InventoryEvent | TelemetryEvent | TwinEvent | AlertEvent;
+export type DomainEvent =
+  | InventoryEvent
+  | TelemetryEvent
+  | TwinEvent
+  | AlertEvent
+  | OperatorCommand
+  | LifecycleEvent
+  | NotificationRequested;
 export type EventType = DomainEvent['type'];
 
 /** The partition key of an event: the entity whose events must stay in order. */
@@ -40,6 +53,35 @@ export function partitionKey(event: DomainEvent): string {
       return event.data.workload;
     case 'placement.suggested':
       return event.data.fromGpuId;
+    case 'operator.acknowledged':
+      return event.data.alertId;
+    case 'operator.silence_created':
+    case 'operator.silence_expired':
+      return event.data.silenceId;
+    case 'alert.opened':
+    case 'alert.acknowledged':
+    case 'alert.silenced':
+    case 'alert.unsilenced':
+    case 'alert.inhibited':
+    case 'alert.uninhibited':
+    case 'alert.flapping':
+    case 'alert.settled':
+    case 'alert.closed':
+      return event.data.alert.labels.gpu;
+    case 'incident.opened':
+    case 'incident.updated':
+    case 'incident.resolved':
+      return event.data.incident.gpuId;
+    case 'silence.created':
+    case 'silence.activated':
+    case 'silence.expired':
+      return event.data.silence.silenceId;
+    case 'notification.queued':
+    case 'notification.delivered':
+    case 'notification.dead_lettered':
+    case 'notification.requested':
+      // a receiver's notifications stay in order: its queue is one partition
+      return event.data.receiver;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -21,6 +21,8 @@ export function streamSpecs(
     { name: Streams.telemetry, partitions: n, retentionMs },
     { name: Streams.twin, partitions: n, retentionMs },
     { name: Streams.alerts, partitions: 1, retentionMs },
+    { name: Streams.lifecycle, partitions: 1, retentionMs },
+    { name: Streams.notifications, partitions: n, retentionMs },
     { name: Streams.deadLetter, partitions: 1, retentionMs },
   ];
 }

@@ -66,6 +66,29 @@ export function forbiddenReason(
     case 'alert.resolved':
     case 'placement.suggested':
       return `forbidden: ${event.type} is the twin's output, never written through ingest`;
+    case 'operator.acknowledged':
+    case 'operator.silence_created':
+    case 'operator.silence_expired':
+    case 'alert.opened':
+    case 'alert.acknowledged':
+    case 'alert.silenced':
+    case 'alert.unsilenced':
+    case 'alert.inhibited':
+    case 'alert.uninhibited':
+    case 'alert.flapping':
+    case 'alert.settled':
+    case 'alert.closed':
+    case 'incident.opened':
+    case 'incident.updated':
+    case 'incident.resolved':
+    case 'silence.created':
+    case 'silence.activated':
+    case 'silence.expired':
+    case 'notification.queued':
+    case 'notification.delivered':
+    case 'notification.dead_lettered':
+    case 'notification.requested':
+      return `forbidden: ${event.type} is the notifier's, never written through ingest`;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
