@@ -59,6 +59,7 @@ const incident: IncidentView = {
   clusterId: 'cluster-a',
   hostId: 'host-1',
   gpuId: 'gpu-1',
+  cause: 'aggressor:vm-2',
   aggressorVmId: 'vm-2',
   title: 'vm-2 slows vm-1 on gpu-1',
   status: 'open',

@@ -79,6 +79,8 @@ export const IncidentView = z.object({
   clusterId: EntityId,
   hostId: EntityId,
   gpuId: EntityId,
+  /** What groups its alerts on this GPU: `aggressor:<vm>` (or `aggressor:unknown`), `drift`, `framebuffer`, `model_stale`. */
+  cause: z.string().min(1),
   /** The aggressor its victims share, when the model named one. */
   aggressorVmId: EntityId.nullable(),
   title: z.string(),
@@ -121,6 +123,7 @@ export const SilenceLabel = z.enum([
   'workload',
   'alertname',
 ]);
+export type SilenceLabel = z.infer<typeof SilenceLabel>;
 export const Matcher = z.object({ name: SilenceLabel, op: MatcherOp, value: z.string() });
 export type Matcher = z.infer<typeof Matcher>;
 

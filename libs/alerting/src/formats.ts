@@ -1,0 +1,3 @@
+export * from './matchers';
+export * from './fingerprint';
+export * from './alertmanager-format';
