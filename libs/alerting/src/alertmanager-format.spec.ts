@@ -4,7 +4,12 @@ import { fingerprint } from './fingerprint';
 import { anAlertView } from './testing/alert-view';
 
 const externalURL = 'http://notifier.example:8080';
-const group = { receiver: 'ops', groupKey: '{}:{gpu="gpu-1"}', groupLabels: { gpu: 'gpu-1', cluster: 'cluster-a' }, externalURL };
+const group = {
+  receiver: 'ops',
+  groupKey: '{}:{gpu="gpu-1"}',
+  groupLabels: { gpu: 'gpu-1', cluster: 'cluster-a' },
+  externalURL,
+};
 const vm1 = anAlertView();
 const vm3 = anAlertView({
   alertId: 'interference:vm-3:fx',
@@ -59,7 +64,16 @@ describe('webhookPayload (Alertmanager webhook, version 4)', () => {
   it('given labels and annotations, then their keys are sorted as Go marshals a map', () => {
     const body = webhookPayload({ ...group, alerts: [vm1] });
     const alert = body.alerts[0]!;
-    expect(Object.keys(alert.labels)).toEqual(['alertname', 'cluster', 'gpu', 'host', 'kind', 'severity', 'vm', 'workload']);
+    expect(Object.keys(alert.labels)).toEqual([
+      'alertname',
+      'cluster',
+      'gpu',
+      'host',
+      'kind',
+      'severity',
+      'vm',
+      'workload',
+    ]);
     expect(Object.keys(alert.annotations)).toEqual([
       'aggressor_vm',
       'incident',
@@ -117,7 +131,10 @@ describe('webhookPayload (Alertmanager webhook, version 4)', () => {
   });
 
   it('given only resolved alerts, then the group is resolved', () => {
-    const body = webhookPayload({ ...group, alerts: [anAlertView({ state: 'resolved', endsAt: '2026-01-01T00:01:00.000Z' })] });
+    const body = webhookPayload({
+      ...group,
+      alerts: [anAlertView({ state: 'resolved', endsAt: '2026-01-01T00:01:00.000Z' })],
+    });
     expect(body.status).toBe('resolved');
   });
 
@@ -141,11 +158,15 @@ describe('webhookPayload (Alertmanager webhook, version 4)', () => {
   });
 
   it('given a receiver name with regex metacharacters, then it is regexp-quoted as template.Data does', () => {
-    expect(webhookPayload({ ...group, receiver: 'team.gpu+ops', alerts: [vm1] }).receiver).toBe('team\\.gpu\\+ops');
+    expect(webhookPayload({ ...group, receiver: 'team.gpu+ops', alerts: [vm1] }).receiver).toBe(
+      'team\\.gpu\\+ops',
+    );
   });
 
   it('given a resolved alert without endsAt, then it throws', () => {
-    expect(() => webhookPayload({ ...group, alerts: [anAlertView({ state: 'resolved' })] })).toThrow(ValidationError);
+    expect(() => webhookPayload({ ...group, alerts: [anAlertView({ state: 'resolved' })] })).toThrow(
+      ValidationError,
+    );
   });
 });
 

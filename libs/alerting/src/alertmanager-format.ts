@@ -58,7 +58,8 @@ export interface WebhookGroup {
  * applies regexp.QuoteMeta to it).
  */
 export function webhookPayload(group: WebhookGroup): WebhookPayload {
-  const alerts = [...group.alerts].sort((a, b) => labelSetOrder(a.labels, b.labels))
+  const alerts = [...group.alerts]
+    .sort((a, b) => labelSetOrder(a.labels, b.labels))
     .map((view) => webhookAlert(view, group.externalURL));
   return {
     receiver: quoteMeta(group.receiver),
@@ -127,7 +128,8 @@ export function alertAnnotations(view: AlertView): KV {
   }
   if (view.flapping) a.flapping = 'true';
   if (view.evidence.observedSlowdown !== null) a.observed_slowdown = String(view.evidence.observedSlowdown);
-  if (view.evidence.predictedSlowdown !== null) a.predicted_slowdown = String(view.evidence.predictedSlowdown);
+  if (view.evidence.predictedSlowdown !== null)
+    a.predicted_slowdown = String(view.evidence.predictedSlowdown);
   return sorted(a);
 }
 
@@ -181,7 +183,8 @@ function quoteMeta(s: string): string {
  * of the fraction dropped): `2026-01-01T00:00:00.000Z` → `2026-01-01T00:00:00Z`, `.250Z` → `.25Z`.
  */
 export function goTime(iso: string): string {
-  return iso.replace(/^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d*?)0*)?Z$/, (_, hms: string, frac: string | undefined) =>
-    frac ? `${hms}.${frac}Z` : `${hms}Z`,
+  return iso.replace(
+    /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d*?)0*)?Z$/,
+    (_, hms: string, frac: string | undefined) => (frac ? `${hms}.${frac}Z` : `${hms}Z`),
   );
 }

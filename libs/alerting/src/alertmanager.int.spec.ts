@@ -33,7 +33,11 @@ describe('a real Alertmanager reading our alerts', () => {
   const view = anAlertView({ startsAt });
 
   const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const alerts = async (query = ''): Promise<GettableAlert[]> => {
     const res = await fetch(`${url}/api/v2/alerts${query}`);
     expect(res.status).toBe(200);
@@ -55,7 +59,11 @@ describe('a real Alertmanager reading our alerts', () => {
 
   it('given a firing alert POSTed to /api/v2/alerts, then GET lists it with our labels, annotations and fingerprint', async () => {
     const now = new Date().toISOString();
-    const body = alertmanagerAlerts([view], { externalURL: 'http://notifier.test', now, resendMs: RESEND_MS });
+    const body = alertmanagerAlerts([view], {
+      externalURL: 'http://notifier.test',
+      now,
+      resendMs: RESEND_MS,
+    });
     const res = await post('/api/v2/alerts', body);
     expect(res.status).toBe(200);
 
@@ -65,7 +73,13 @@ describe('a real Alertmanager reading our alerts', () => {
     // Alertmanager's own FNV-1a over the labels is the one fingerprint() computes.
     expect(alert!.fingerprint).toBe(fingerprint(view.labels));
     expect(alert!.labels).toEqual(view.labels); // all eight, vm gpu kind severity cluster among them
-    expect(alert!.labels).toMatchObject({ vm: 'vm-1', gpu: 'gpu-1', kind: 'interference', severity: 'warning', cluster: 'cluster-a' });
+    expect(alert!.labels).toMatchObject({
+      vm: 'vm-1',
+      gpu: 'gpu-1',
+      kind: 'interference',
+      severity: 'warning',
+      cluster: 'cluster-a',
+    });
     expect(alert!.annotations).toEqual(alertAnnotations(view));
     expect(alert!.status).toEqual({ state: 'active', silencedBy: [], inhibitedBy: [] });
     expect(alert!.startsAt).toBe(startsAt); // strfmt.DateTime prints milliseconds, as toISOString does
@@ -93,45 +107,64 @@ describe('a real Alertmanager reading our alerts', () => {
     ['regex matching ""', [m('vm', '=~', '(vm-1)?')]],
     ['lookaround (not RE2)', [m('vm', '=~', 'vm(?=-1)')]],
     ['backreference (not RE2)', [m('vm', '=~', '(v)\\1')]],
-  ])('given a silence (%s), then Alertmanager and we agree on accepting it and on what it mutes', async (_, matchers) => {
-    const ourError = (() => {
-      try {
-        validateSilenceMatchers(matchers);
-        return null;
-      } catch (e) {
-        return (e as Error).message;
+  ])(
+    'given a silence (%s), then Alertmanager and we agree on accepting it and on what it mutes',
+    async (_, matchers) => {
+      const ourError = (() => {
+        try {
+          validateSilenceMatchers(matchers);
+          return null;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })();
+      const res = await post('/api/v2/silences', {
+        matchers: matchers.map((x) => ({
+          name: x.name,
+          value: x.value,
+          isRegex: x.op.endsWith('~'),
+          isEqual: !x.op.startsWith('!'),
+        })),
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        createdBy: 'int-test',
+        comment: 'cross-check',
+      });
+      const answer = await res.text();
+      expect({ accepted: res.status === 200, answer }).toEqual({
+        accepted: ourError === null,
+        answer: expect.any(String),
+      });
+      if (ourError !== null) {
+        expect(res.status).toBe(400);
+        return;
       }
-    })();
-    const res = await post('/api/v2/silences', {
-      matchers: matchers.map((x) => ({ name: x.name, value: x.value, isRegex: x.op.endsWith('~'), isEqual: !x.op.startsWith('!') })),
-      startsAt: new Date().toISOString(),
-      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-      createdBy: 'int-test',
-      comment: 'cross-check',
-    });
-    const answer = await res.text();
-    expect({ accepted: res.status === 200, answer }).toEqual({ accepted: ourError === null, answer: expect.any(String) });
-    if (ourError !== null) {
-      expect(res.status).toBe(400);
-      return;
-    }
-    const { silenceID } = JSON.parse(answer) as { silenceID: string };
-    try {
-      const mutes = compileMatchers(matchers)(view.labels);
-      const alert = await ours();
-      expect(alert?.status).toEqual(
-        mutes
-          ? { state: 'suppressed', silencedBy: [silenceID], inhibitedBy: [] }
-          : { state: 'active', silencedBy: [], inhibitedBy: [] },
-      );
-    } finally {
-      expect((await fetch(`${url}/api/v2/silence/${silenceID}`, { method: 'DELETE' })).status).toBe(200);
-    }
-  });
+      const { silenceID } = JSON.parse(answer) as { silenceID: string };
+      try {
+        const mutes = compileMatchers(matchers)(view.labels);
+        const alert = await ours();
+        expect(alert?.status).toEqual(
+          mutes
+            ? { state: 'suppressed', silencedBy: [silenceID], inhibitedBy: [] }
+            : { state: 'active', silencedBy: [], inhibitedBy: [] },
+        );
+      } finally {
+        expect((await fetch(`${url}/api/v2/silence/${silenceID}`, { method: 'DELETE' })).status).toBe(200);
+      }
+    },
+  );
 
   it('given the alert POSTed again resolved a second ago, then GET no longer lists it, whatever the filters', async () => {
-    const resolved = { ...view, state: 'resolved' as const, endsAt: new Date(Date.now() - 1_000).toISOString() };
-    const body = alertmanagerAlerts([resolved], { externalURL: 'http://notifier.test', now: new Date().toISOString(), resendMs: RESEND_MS });
+    const resolved = {
+      ...view,
+      state: 'resolved' as const,
+      endsAt: new Date(Date.now() - 1_000).toISOString(),
+    };
+    const body = alertmanagerAlerts([resolved], {
+      externalURL: 'http://notifier.test',
+      now: new Date().toISOString(),
+      resendMs: RESEND_MS,
+    });
     expect((await post('/api/v2/alerts', body)).status).toBe(200);
     // Alertmanager 0.25 keeps a resolved alert in memory until its GC, but the v2 API's alertFilter
     // drops every alert whose endsAt has passed before looking at the state filters: not listed at

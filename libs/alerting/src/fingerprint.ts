@@ -17,10 +17,11 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
     hash = ((hash ^ BigInt(byte)) * PRIME) & MASK;
   };
   // Go sorts label names bytewise; label names are ASCII ([a-zA-Z_]\w*), so code-unit order is the same.
-  for (const name of Object.keys(labels).sort()) {
+  const byName = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, value] of byName) {
     utf8.encode(name).forEach(add);
     add(SEPARATOR);
-    utf8.encode(labels[name]!).forEach(add);
+    utf8.encode(value).forEach(add);
     add(SEPARATOR);
   }
   return hash.toString(16).padStart(16, '0');

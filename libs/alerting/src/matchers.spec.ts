@@ -64,7 +64,9 @@ describe('parseMatcher (Alertmanager pkg/labels/parse.go)', () => {
 
 describe('formatMatcher', () => {
   it('given a value with quotes, backslashes and a newline, then it writes it quoted and escaped as Alertmanager prints it', () => {
-    expect(formatMatcher({ name: 'workload', op: '=~', value: 'a"b\\c\nd' })).toBe('workload=~"a\\"b\\\\c\\nd"');
+    expect(formatMatcher({ name: 'workload', op: '=~', value: 'a"b\\c\nd' })).toBe(
+      'workload=~"a\\"b\\\\c\\nd"',
+    );
   });
 
   it('given any matcher, then parseMatcher reads back what formatMatcher wrote', () => {
@@ -75,8 +77,16 @@ describe('formatMatcher', () => {
       fc.constantFrom('vm-.*', '(a|b)+', '[^"]*', '.+\\.prod', ''),
     );
     const matcher: fc.Arbitrary<Matcher> = fc.oneof(
-      fc.record({ name: fc.constantFrom(...SilenceLabel.options), op: fc.constantFrom('=', '!='), value: anyText }),
-      fc.record({ name: fc.constantFrom(...SilenceLabel.options), op: fc.constantFrom('=~', '!~'), value: regexValue }),
+      fc.record({
+        name: fc.constantFrom(...SilenceLabel.options),
+        op: fc.constantFrom('=', '!='),
+        value: anyText,
+      }),
+      fc.record({
+        name: fc.constantFrom(...SilenceLabel.options),
+        op: fc.constantFrom('=~', '!~'),
+        value: regexValue,
+      }),
     );
     fc.assert(fc.property(matcher, (m) => expect(parseMatcher(formatMatcher(m))).toEqual(m)));
   });
@@ -134,7 +144,9 @@ describe('compileMatchers (Alertmanager labels.Matcher.Matches)', () => {
   ])('given the regex %j, then it throws a ValidationError naming the matcher', (value, why) => {
     const e = thrown(() => compileMatchers([{ name: 'gpu', op: '=~', value }]));
     expect(e).toBeInstanceOf(ValidationError);
-    expect(e.message).toContain(`invalid regular expression in matcher gpu=~"${value.replace(/\\/g, '\\\\')}"`);
+    expect(e.message).toContain(
+      `invalid regular expression in matcher gpu=~"${value.replace(/\\/g, '\\\\')}"`,
+    );
     expect(e.message).toMatch(why);
   });
 });
@@ -143,7 +155,9 @@ describe('validateSilenceMatchers (Alertmanager silence.validateSilence)', () =>
   const m = (...ms: string[]) => ms.map(parseMatcher);
 
   it('given no matchers, then it throws', () => {
-    expect(() => validateSilenceMatchers([])).toThrow(new ValidationError('a silence needs at least one matcher'));
+    expect(() => validateSilenceMatchers([])).toThrow(
+      new ValidationError('a silence needs at least one matcher'),
+    );
   });
 
   it.each([[['vm=""']], [['vm=~".*"']], [['vm=~"(vm-1)?"', 'gpu=""']], [['host=~""']]])(
@@ -151,7 +165,9 @@ describe('validateSilenceMatchers (Alertmanager silence.validateSilence)', () =>
     (ms) => {
       const e = thrown(() => validateSilenceMatchers(m(...ms)));
       expect(e).toBeInstanceOf(ValidationError);
-      expect(e.message).toMatch(/^at least one matcher must not match the empty string: \{.*\} would silence every alert$/);
+      expect(e.message).toMatch(
+        /^at least one matcher must not match the empty string: \{.*\} would silence every alert$/,
+      );
     },
   );
 

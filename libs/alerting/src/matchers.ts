@@ -138,7 +138,9 @@ function goRegex(m: Matcher): RegExp {
     const { source, flags } = translateRe2(m.value);
     return new RegExp(`^(?:${source})$`, flags);
   } catch (e) {
-    throw new ValidationError(`invalid regular expression in matcher ${formatMatcher(m)}: ${(e as Error).message}`);
+    throw new ValidationError(
+      `invalid regular expression in matcher ${formatMatcher(m)}: ${(e as Error).message}`,
+    );
   }
 }
 

@@ -5,11 +5,23 @@ import { CreateTwinSnapshots1763776000000 } from './migrations/1763776000000-cre
 import { TwinSnapshotEntity } from './snapshot.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { CreateApiKeys1764547200000 } from './migrations/1764547200000-create-api-keys';
+import {
+  AlertEntity,
+  AlertTransitionEntity,
+  IncidentEntity,
+  ProjectionPositionEntity,
+  SilenceEntity,
+} from './alert-history.entity';
+import { CreateAlertHistory1765152000000 } from './migrations/1765152000000-create-alert-history';
 
 export type StoreConfig =
   { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
 
-export const migrations = [CreateTwinSnapshots1763776000000, CreateApiKeys1764547200000];
+export const migrations = [
+  CreateTwinSnapshots1763776000000,
+  CreateApiKeys1764547200000,
+  CreateAlertHistory1765152000000,
+];
 
 /**
  * Opens the store and brings its schema up to date by running pending migrations. The schema
@@ -17,7 +29,15 @@ export const migrations = [CreateTwinSnapshots1763776000000, CreateApiKeys176454
  */
 export async function openDataSource(config: StoreConfig): Promise<DataSource> {
   const common = {
-    entities: [TwinSnapshotEntity, ApiKeyEntity],
+    entities: [
+      TwinSnapshotEntity,
+      ApiKeyEntity,
+      AlertEntity,
+      AlertTransitionEntity,
+      IncidentEntity,
+      SilenceEntity,
+      ProjectionPositionEntity,
+    ],
     migrations: [...migrations],
     migrationsRun: true,
     synchronize: false,

@@ -48,7 +48,7 @@ export function notify(
         alerts,
         externalURL: config.externalURL,
       });
-      notifications.push(request(notificationId, ts, ref, body as unknown as Record<string, unknown>));
+      notifications.push(request(notificationId, ts, ref, body));
       lifecycle.push({
         id: `${notificationId}/queued`,
         type: 'notification.queued',
@@ -91,7 +91,7 @@ export function notify(
         due.map((d) => d.view),
         { externalURL: config.externalURL, now: ts, resendMs: config.alertmanagerResendMs },
       );
-      notifications.push(request(notificationId, ts, ref, body as unknown as unknown[]));
+      notifications.push(request(notificationId, ts, ref, body));
       lifecycle.push({
         id: `${notificationId}/queued`,
         type: 'notification.queued',
