@@ -4,6 +4,7 @@ import { registerKeysCommands } from './commands/keys';
 import { registerModelCommands } from './commands/model';
 import { registerPlaceCommands } from './commands/place';
 import { registerReplayCommand } from './commands/replay';
+import { registerSilenceCommands } from './commands/silence';
 import { registerSimCommands } from './commands/sim';
 import { registerStartCommand } from './commands/start';
 import { registerTelemetryCommands } from './commands/telemetry';
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerTelemetryCommands(program);
   registerAgentCommand(program);
   registerKeysCommands(program);
+  registerSilenceCommands(program);
   return program;
 }

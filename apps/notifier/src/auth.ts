@@ -21,7 +21,10 @@ export type TokenTable = ReadonlyMap<string, Access> | null;
  * several clusters) and NOTIFIER_TOKEN (one token for all) into a table by token. Throws naming
  * the bad entry.
  */
-export function parseTokens(env: { NOTIFIER_TOKEN?: string | undefined; NOTIFIER_TOKENS?: string | undefined }): TokenTable {
+export function parseTokens(env: {
+  NOTIFIER_TOKEN?: string | undefined;
+  NOTIFIER_TOKENS?: string | undefined;
+}): TokenTable {
   const table = new Map<string, Set<string> | '*'>();
   const grant = (token: string, cluster: string) => {
     const had = table.get(token);
@@ -34,9 +37,12 @@ export function parseTokens(env: { NOTIFIER_TOKEN?: string | undefined; NOTIFIER
     if (entry === '') continue;
     const eq = entry.indexOf('=');
     if (eq <= 0 || eq === entry.length - 1)
-      throw new Error(`entry "${entry.slice(0, eq > 0 ? eq : 20)}=…" must be cluster=token (or *=token for all clusters)`);
+      throw new Error(
+        `entry "${entry.slice(0, eq > 0 ? eq : 20)}=…" must be cluster=token (or *=token for all clusters)`,
+      );
     const token = entry.slice(eq + 1);
-    if (token.length < 8) throw new Error(`the token for "${entry.slice(0, eq)}" must be at least 8 characters`);
+    if (token.length < 8)
+      throw new Error(`the token for "${entry.slice(0, eq)}" must be at least 8 characters`);
     grant(token, entry.slice(0, eq));
   }
   if (table.size === 0) return null;
@@ -81,7 +87,9 @@ export const notifierTokens: { table: TokenTable } = { table: null };
 @Injectable()
 export class BearerGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; access?: Access }>();
+    const req = ctx
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; access?: Access }>();
     const header = req.headers['authorization'] ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const access = accessOf(notifierTokens.table, m?.[1]);
@@ -96,5 +104,6 @@ export class BearerGuard implements CanActivate {
 
 /** The caller's access, set by BearerGuard. */
 export const Viewer = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Access => ctx.switchToHttp().getRequest<{ access?: Access }>().access ?? EVERYONE,
+  (_: unknown, ctx: ExecutionContext): Access =>
+    ctx.switchToHttp().getRequest<{ access?: Access }>().access ?? EVERYONE,
 );

@@ -184,7 +184,7 @@ describe('dashboard chart (notifier alone, embedded log, real browser)', () => {
       {
         name: 'Notifier',
         port: config.NOTIFIER_PORT,
-        modules: () => [NotifierModule.forRoot(config)],
+        modules: () => [NotifierModule.forRoot(config, dir)],
         banner: (u) => `dashboard on ${u}/`,
         shutdownHooks: false,
       },

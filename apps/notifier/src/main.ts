@@ -8,7 +8,7 @@ runMain(() => {
   return bootService({
     name: 'Notifier',
     port: config.NOTIFIER_PORT,
-    modules: () => [NotifierModule.forRoot(config)],
+    modules: (_log, logConfig) => [NotifierModule.forRoot(config, logConfig.VGPU_TWIN_DATA_DIR)],
     banner: (url, log) => `dashboard on ${url}/ (log: ${log.EVENT_LOG})`,
   });
 });

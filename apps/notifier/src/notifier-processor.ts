@@ -7,7 +7,10 @@ import type { DashboardReadModel, Routed } from './read-model';
 const logger = new Logger('Notifier');
 
 export interface Publisher {
-  publish(routed: Routed): void;
+  /** A live event for its rooms, with its place in its stream. */
+  publish(routed: Routed, position: { stream: string; offset: number }): void;
+  /** Every record applied, pushed or not (a rebuild included): where a stream's pushes have got to. */
+  applied?(stream: string, nextOffset: number): void;
 }
 
 /**
@@ -56,9 +59,12 @@ export class NotifierProcessor {
     // Undecodable records are the producer's to dead-letter (ingest validates, the twin writes contracts).
     const { events, bad } = decodeRecords(batch);
     if (bad.length > 0) logger.warn(`skipped ${bad.length} undecodable records, e.g. ${bad[0]!.reason}`);
-    for (const { event } of events) {
+    for (const { record, event } of events) {
       const routed = this.model.apply(event);
-      if (routed && !replaying) this.publisher?.publish(routed);
+      if (routed && !replaying)
+        this.publisher?.publish(routed, { stream: record.stream, offset: record.offset });
     }
+    const last = batch[batch.length - 1];
+    if (last) this.publisher?.applied?.(last.stream, last.offset + 1);
   }
 }

@@ -244,6 +244,42 @@ export class DashboardReadModel {
     }
   }
 
+  /** The clusters the inventory names. */
+  clusterIds(): string[] {
+    return [...new Set(this.hosts.values())].sort();
+  }
+
+  /** A VM's workload, from its placement (labels of its alerts). */
+  workloadOf(vmId: string): string | undefined {
+    return this.vms.get(vmId)?.workload;
+  }
+
+  /** The cluster a room belongs to (`cluster:`, `host:`, `gpu:` or `vm:`), or null when the inventory does not know it. */
+  clusterOfRoom(room: string): string | null {
+    const i = room.indexOf(':');
+    const kind = room.slice(0, i);
+    const id = room.slice(i + 1);
+    switch (kind) {
+      case 'cluster':
+        return id;
+      case 'host':
+        return this.hosts.get(id) ?? null;
+      case 'gpu':
+        return this.gpus.get(id)?.clusterId ?? null;
+      case 'vm': {
+        const vm = this.vms.get(id);
+        return vm ? (this.gpus.get(vm.gpuId)?.clusterId ?? null) : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** The rooms of a gpu (and VM): what `route` computes, for events read back from the log. */
+  roomsFor(gpuId: string, vmId?: string): string[] {
+    return this.route('alert', { type: 'telemetry.gpu_sample' } as DomainEvent, gpuId, vmId).rooms;
+  }
+
   snapshot(): DashboardState {
     const gpus = [...this.gpus.values()].sort((a, b) =>
       a.gpuId.localeCompare(b.gpuId, 'en', { numeric: true }),

@@ -19,7 +19,10 @@ describe('dashboard security headers and socket.io CORS', () => {
     const log = new EmbeddedEventLog({ file: join(dir, 'log.sqlite') });
     await log.ensureStreams(streamSpecs({ KAFKA_TELEMETRY_PARTITIONS: 2 }));
     @Module({
-      imports: [EventLogModule.forLog(log), NotifierModule.forRoot(loadConfig(NotifierConfigSchema, env))],
+      imports: [
+        EventLogModule.forLog(log),
+        NotifierModule.forRoot(loadConfig(NotifierConfigSchema, env), dir),
+      ],
     })
     class TestApp {}
     app = await NestFactory.create(TestApp, { logger: false });

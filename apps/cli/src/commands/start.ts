@@ -56,7 +56,7 @@ export async function startApp(
           internalKeys: simulatorKey ? [simulatorKey] : [],
         }),
         TwinModule.forRoot(twin, logConfig.VGPU_TWIN_DATA_DIR),
-        NotifierModule.forRoot(notifier),
+        NotifierModule.forRoot(notifier, logConfig.VGPU_TWIN_DATA_DIR),
       ],
       bodyParser: false,
       shutdownHooks: false,

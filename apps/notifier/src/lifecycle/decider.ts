@@ -1,5 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { decide, evolve, initialBook, tick, type BookConfig, type BookInput, type BookState, type Decision } from '@vgpu-twin/alerting';
+import {
+  decide,
+  evolve,
+  initialBook,
+  tick,
+  type BookConfig,
+  type BookInput,
+  type BookState,
+  type Decision,
+} from '@vgpu-twin/alerting';
 import { Streams, partitionKey, type DomainEvent, type LifecycleEvent } from '@vgpu-twin/contracts';
 import type { Consumer, EventLog, LogRecord } from '@vgpu-twin/event-log';
 import { appendEvents, decodeRecords, deadLetter } from '@vgpu-twin/service-kit';
@@ -53,10 +62,17 @@ export class LifecycleDecider {
         this.serial(async () => {
           const holds = assigned.some((a) => a.stream === Streams.alerts);
           this.book = holds ? await this.rebuild() : null;
-          logger.log(holds ? 'deciding the alert lifecycle (this instance holds the alerts stream)' : 'standing by: another instance decides');
+          logger.log(
+            holds
+              ? 'deciding the alert lifecycle (this instance holds the alerts stream)'
+              : 'standing by: another instance decides',
+          );
         }),
       handler: (batch) => this.serial(() => this.apply(batch)),
-      onError: (e) => logger.error(`alert lifecycle batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`),
+      onError: (e) =>
+        logger.error(
+          `alert lifecycle batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`,
+        ),
     });
     this.timer = setInterval(() => {
       void this.serial(() => this.onTick()).catch((e: unknown) =>
@@ -89,7 +105,7 @@ export class LifecycleDecider {
     const book = initialBook(this.options.config);
     let folded = 0;
     for (const { partition, offset: end } of await this.log.endOffsets(Streams.lifecycle)) {
-      for (let from = 0; from < end; ) {
+      for (let from = 0; from < end;) {
         const records = await this.log.read(Streams.lifecycle, partition, from, Math.min(5000, end - from));
         if (records.length === 0) break;
         for (const { event } of decodeRecords(records).events) {
@@ -99,7 +115,10 @@ export class LifecycleDecider {
         from = records[records.length - 1]!.offset + 1;
       }
     }
-    if (folded > 0) logger.log(`rebuilt the alert lifecycle from ${folded} events: ${book.alerts.size} open alerts, ${book.silences.size} silences`);
+    if (folded > 0)
+      logger.log(
+        `rebuilt the alert lifecycle from ${folded} events: ${book.alerts.size} open alerts, ${book.silences.size} silences`,
+      );
     return book;
   }
 
@@ -129,7 +148,8 @@ export class LifecycleDecider {
   private async write(decisions: readonly Decision[]): Promise<void> {
     const lifecycle = decisions.flatMap((d) => d.lifecycle);
     const notifications = decisions.flatMap((d) => d.notifications);
-    if (lifecycle.length > 0) await appendEvents(this.log, new Map([[Streams.lifecycle, lifecycle]]), partitionKey);
+    if (lifecycle.length > 0)
+      await appendEvents(this.log, new Map([[Streams.lifecycle, lifecycle]]), partitionKey);
     if (notifications.length > 0)
       await appendEvents(this.log, new Map([[Streams.notifications, notifications]]), partitionKey);
   }

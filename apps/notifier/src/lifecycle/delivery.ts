@@ -56,7 +56,8 @@ export class DeliveryWorker {
       maxBatchSize: 100,
       handler: (batch) => this.deliver(batch),
       onError: (e) => {
-        if (!this.stopping) logger.error(`delivery batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
+        if (!this.stopping)
+          logger.error(`delivery batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
       },
     });
   }
@@ -95,7 +96,12 @@ export class DeliveryWorker {
     const base = { version: 1 as const, ts: new Date().toISOString(), source: 'notifier' };
     if (!receiver) {
       const error = `receiver "${name}" is not configured on this notifier (NOTIFIER_WEBHOOK_URLS / NOTIFIER_ALERTMANAGER_URL)`;
-      return this.dead(n, { ...base, id: `${notificationId}/dead`, type: 'notification.dead_lettered', data: { ...ref, attempts: 1, error } });
+      return this.dead(n, {
+        ...base,
+        id: `${notificationId}/dead`,
+        type: 'notification.dead_lettered',
+        data: { ...ref, attempts: 1, error },
+      });
     }
     const { policy } = this.options;
     const outcome = await deliverWithRetries(
@@ -110,7 +116,9 @@ export class DeliveryWorker {
       this.sleep,
       (r) => {
         if (!r.result.ok && r.retryInMs !== null)
-          logger.warn(`${name}: attempt ${r.attempt} failed (${r.result.error}); retrying in ${r.retryInMs} ms`);
+          logger.warn(
+            `${name}: attempt ${r.attempt} failed (${r.result.error}); retrying in ${r.retryInMs} ms`,
+          );
       },
     );
     this.options.onOutcome?.(name, outcome.delivered, outcome.attempts);

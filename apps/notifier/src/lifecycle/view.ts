@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { evolve, initialBook, type BookConfig, type BookState } from '@vgpu-twin/alerting';
-import { Streams, type AlertView, type IncidentView, type LifecycleEvent, type SilenceView } from '@vgpu-twin/contracts';
+import {
+  Streams,
+  type AlertView,
+  type IncidentView,
+  type LifecycleEvent,
+  type SilenceView,
+} from '@vgpu-twin/contracts';
 import { consumeRebuilding, type Consumer, type EventLog, type LogRecord } from '@vgpu-twin/event-log';
 import type { AlertHistoryStore } from '@vgpu-twin/persistence';
 import { decodeRecords } from '@vgpu-twin/service-kit';
@@ -85,7 +91,10 @@ export class LifecycleView {
   private readonly seen = new Set<string>();
   private readonly seenRing: (string | undefined)[] = new Array<string | undefined>(100_000);
   private seenNext = 0;
-  private readonly waiters: { match: (e: LifecycleEvent) => boolean; resolve: (e: LifecycleEvent) => void }[] = [];
+  private readonly waiters: {
+    match: (e: LifecycleEvent) => boolean;
+    resolve: (e: LifecycleEvent) => void;
+  }[] = [];
 
   constructor(
     private readonly log: EventLog,
@@ -110,7 +119,8 @@ export class LifecycleView {
       group: this.options.group,
       streams: [Streams.lifecycle],
       handler: (batch, replaying) => this.apply(batch, replaying),
-      onError: (e) => logger.error(`lifecycle batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`),
+      onError: (e) =>
+        logger.error(`lifecycle batch failed, will retry: ${e instanceof Error ? e.message : String(e)}`),
       catchUpTimeoutMs: this.options.catchUpTimeoutMs ?? 60_000,
     });
   }
@@ -145,7 +155,8 @@ export class LifecycleView {
 
   private async apply(batch: readonly LogRecord[], replaying: boolean): Promise<void> {
     const { events, bad } = decodeRecords(batch);
-    if (bad.length > 0) logger.warn(`skipped ${bad.length} undecodable lifecycle records, e.g. ${bad[0]!.reason}`);
+    if (bad.length > 0)
+      logger.warn(`skipped ${bad.length} undecodable lifecycle records, e.g. ${bad[0]!.reason}`);
     const fresh: { record: LogRecord; event: LifecycleEvent }[] = [];
     for (const { record, event } of events) {
       if (this.isDuplicate(event.id)) continue;

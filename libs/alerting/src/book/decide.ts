@@ -373,6 +373,12 @@ class Decider {
     const cause = causeOf(kind, aggressor);
     const direct = this.state.openIncidentByKey.get(incidentKey(gpuId, cause));
     if (direct) return this.state.incidents.get(direct)!;
+    if (cause.startsWith('aggressor:')) {
+      // an interference on a GPU whose drift incident is open explains that drift: it joins it
+      const drift = this.state.openIncidentByKey.get(incidentKey(gpuId, 'drift'));
+      const adopted = drift ? this.state.incidents.get(drift) : undefined;
+      if (adopted) return { ...adopted, cause, aggressorVmId: aggressor };
+    }
     if (kind === 'drift') {
       // drift on a GPU with an open incident is part of it: the same co-location misbehaves
       const open = [...this.state.incidents.values()].filter((i) => i.gpuId === gpuId && i.status === 'open');

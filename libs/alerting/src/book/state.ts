@@ -90,6 +90,8 @@ export interface BookState {
   readonly resolvedIncidents: Map<string, IncidentView>;
   /** `gpu|cause` → the open incident of that cause on that GPU. */
   readonly openIncidentByKey: Map<string, string>;
+  /** The key each open incident is found by (its cause may change: an interference adopts a drift incident). */
+  readonly keyOfIncident: Map<string, string>;
   readonly silences: Map<string, SilenceView>;
   readonly flaps: Map<string, FlapState>;
   readonly groups: Map<string, GroupState>;
@@ -125,6 +127,7 @@ export function initialBook(config: BookConfig = DEFAULT_BOOK_CONFIG): BookState
     incidents: new Map(),
     resolvedIncidents: new Map(),
     openIncidentByKey: new Map(),
+    keyOfIncident: new Map(),
     silences: new Map(),
     flaps: new Map(),
     groups: new Map(),
@@ -187,6 +190,10 @@ export function evolve(state: BookState, event: LifecycleEvent): void {
       const inc = event.data.incident;
       state.incidents.set(inc.incidentId, inc);
       state.resolvedIncidents.delete(inc.incidentId);
+      const old = state.keyOfIncident.get(inc.incidentId);
+      if (old !== undefined && state.openIncidentByKey.get(old) === inc.incidentId)
+        state.openIncidentByKey.delete(old);
+      state.keyOfIncident.set(inc.incidentId, incidentKey(inc.gpuId, inc.cause));
       state.openIncidentByKey.set(incidentKey(inc.gpuId, inc.cause), inc.incidentId);
       return;
     }
@@ -196,7 +203,8 @@ export function evolve(state: BookState, event: LifecycleEvent): void {
       state.resolvedIncidents.set(inc.incidentId, inc);
       if (state.resolvedIncidents.size > RECENT_INCIDENTS)
         state.resolvedIncidents.delete(state.resolvedIncidents.keys().next().value!);
-      const key = incidentKey(inc.gpuId, inc.cause);
+      const key = state.keyOfIncident.get(inc.incidentId) ?? incidentKey(inc.gpuId, inc.cause);
+      state.keyOfIncident.delete(inc.incidentId);
       if (state.openIncidentByKey.get(key) === inc.incidentId) state.openIncidentByKey.delete(key);
       const group = state.groups.get(inc.incidentId);
       if (group && group.notified.size === 0) state.groups.delete(inc.incidentId);
