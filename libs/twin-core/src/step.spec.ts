@@ -279,6 +279,100 @@ describe('twin step', () => {
     });
   });
 
+  describe('alerts raised on a VM whose interference alert is open (the notifier, not the twin, marks them inhibited)', () => {
+    const gpu2: InventoryEvent = { ...gpu, id: 'gpu2', data: { ...gpu.data, gpuId: 'gpu-2' } };
+    const alertsOf = (out: TwinOutput[], vmId: string) =>
+      out.flatMap((o) =>
+        (o.type === 'alert.raised' || o.type === 'alert.resolved') && o.data.vmId === vmId
+          ? [[o.type, o.data.kind, o.data.alertId]]
+          : [],
+      );
+    const moveAway = (vmId: string): InventoryEvent => ({
+      ...fixtures['vm.migrated'],
+      id: `move-${vmId}`,
+      data: { vmId, fromGpuId: 'gpu-1', toGpuId: 'gpu-2', profile: '8Q', framebufferMib: 8192 },
+    });
+
+    it('raises a drift alert while the interference alert is open, and resolves each on its own terms', () => {
+      // given vm-a next to vm-b as the model predicts it: over its SLO (interference), in line with the model (no drift)
+      const state = given([...cluster, gpu2, place('vm-a', 'heavy'), place('vm-b', 'hog')]);
+      const p = scheduler(90, 95)[0]!;
+      expect(p).toBeGreaterThan(1.5); // SLO 1.5
+      const util = 90 / p; // the utilisation the prediction implies: demand stays as profiled
+      const asPredicted = (s: number) => sample('vm-a', s, 10 / p, util); // 10 solo ÷ (10 / p) = p×
+      const three = [0, 1, 2].map(asPredicted);
+      const opened = when(state, three);
+      expect(alertsOf(opened, 'vm-a')).toEqual([
+        ['alert.raised', 'interference', `interference:vm-a:${three[2]!.id}`], // the third sample above the SLO
+      ]);
+      const interference = state.vms.get('vm-a')!.alert!;
+
+      // when vm-a runs at half the predicted speed: 2p× against p× predicted, a residual of +p×
+      const slower = when(
+        state,
+        Array.from({ length: 20 }, (_, i) => sample('vm-a', 3 + i, 5 / p, util)),
+      );
+
+      // then a drift alert, slower than predicted, beside the open interference alert (once suppressed)
+      const drift = slower.filter((o) => o.type === 'alert.raised');
+      expect(drift.map((o) => o.data.kind)).toEqual(['drift']); // one, however long it lasts
+      expect(drift[0]!.type === 'alert.raised' && drift[0]!.data).toMatchObject({
+        alertId: expect.stringMatching(/^drift:vm-a:s-vm-a-\d+$/),
+        aggressorVmId: 'vm-b',
+        evidence: { details: { direction: 'slower', detector: 'cusum' } },
+      });
+      expect(state.vms.get('vm-a')!.alert).toBe(interference); // still open, the same alert
+
+      // when vm-a is back in line with the model (still over its SLO), then the drift alert resolves as usual:
+      // after the residual's mean has stayed in the band for 30 samples (DEFAULT_NORMAL_BAND), interference still open
+      const inLine = when(
+        state,
+        Array.from({ length: 80 }, (_, i) => asPredicted(23 + i)),
+      );
+      expect(alertsOf(inLine, 'vm-a')).toEqual([['alert.resolved', 'drift', drift[0]!.data.alertId]]);
+      expect(state.vms.get('vm-a')!.alert).toBe(interference);
+
+      // when vm-b moves away and vm-a runs alone at full speed (predicted 1×), then the predicted_interference alert of
+      // vm-b's placement resolves at the move and the interference alert after 3 samples at 1×; no drift: 1× as predicted
+      const alone = when(state, [moveAway('vm-b'), ...[103, 104, 105].map((s) => sample('vm-a', s, 10, 90))]);
+      expect(alertsOf(alone, 'vm-a')).toEqual([
+        ['alert.resolved', 'predicted_interference', 'predicted_interference:vm-a:place-vm-b'],
+        ['alert.resolved', 'interference', interference.alertId],
+      ]);
+    });
+
+    it('raises predicted interference at a placement while the interference alert is open', () => {
+      // given vm-a alone (predicted 1×) at 2 steps/s for 3 samples: 10 ÷ 2 = 5× over its SLO 1.5, interference open
+      const state = given([
+        ...cluster,
+        gpu2,
+        place('vm-a', 'heavy'),
+        ...[0, 1, 2].map((s) => sample('vm-a', s, 2, 90)),
+      ]);
+      const interference = state.vms.get('vm-a')!.alert;
+      expect(interference).not.toBeNull();
+
+      // when the hog is placed beside it
+      const placed = when(state, [place('vm-b', 'hog')]);
+
+      // then a predicted_interference alert on vm-a too (once suppressed by the open interference alert)
+      const [a] = scheduler(90, 95);
+      expect(alertsOf(placed, 'vm-a')).toEqual([
+        ['alert.raised', 'predicted_interference', 'predicted_interference:vm-a:place-vm-b'],
+      ]);
+      expect(placed.find((o) => o.type === 'alert.raised' && o.data.vmId === 'vm-a')).toMatchObject({
+        data: { aggressorVmId: 'vm-b', evidence: { predictedSlowdown: a, threshold: 1.5 } },
+      });
+      expect(state.vms.get('vm-a')!.alert).toBe(interference);
+
+      // when the hog moves away again, then it resolves as usual: the prediction is back under the SLO (1×)
+      const moved = when(state, [moveAway('vm-b')]);
+      expect(alertsOf(moved, 'vm-a')).toEqual([
+        ['alert.resolved', 'predicted_interference', 'predicted_interference:vm-a:place-vm-b'],
+      ]);
+    });
+  });
+
   it('suggests moving the victim or the aggressor to a GPU with room, with the numbers of every VM affected', () => {
     const spare: InventoryEvent = {
       ...gpu,

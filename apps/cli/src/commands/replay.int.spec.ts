@@ -36,8 +36,15 @@ describe('vgpu-twin replay on the embedded log', () => {
     ]); // raised after +60 s, resolved after +180 s
     expect(interference[0]!.data.aggressorVmId).toBe('vm-002');
     // the aggressor's load peak is found from its utilisation (demand under contention), so the
-    // victim's prediction follows and no VM gets a drift alert: the model explains what happened
-    expect(report.alerts.filter((a) => a.data.kind === 'drift')).toEqual([]);
+    // victim's prediction follows; what drift there is (the model's 3.14× against 3.31× seen) is on
+    // the victim while its interference alert is open — the notifier shows it inhibited by that alert
+    const drift = report.alerts.filter((a) => a.data.kind === 'drift');
+    const [from, to] = [Date.parse(interference[0]!.ts), Date.parse(interference[1]!.ts)];
+    for (const d of drift.filter((a) => a.type === 'alert.raised')) {
+      expect(d.data.vmId).toBe('vm-001');
+      expect(Date.parse(d.ts)).toBeGreaterThanOrEqual(from);
+      expect(Date.parse(d.ts)).toBeLessThanOrEqual(to);
+    }
     expect(report.gpus.map((g) => g.gpuId)).toEqual(['host-1-gpu-0']);
 
     const html = readFileSync(first.html, 'utf8');

@@ -11,7 +11,8 @@ const { updateDriftMonitor, updateModelError } = drift;
 /**
  * Drift: observed − predicted through the drift monitor (CUSUM by default), and into the cluster's
  * model error ("model stale — retrain"). `slower`: unmodelled interference or a changed workload;
- * `faster`: a stale model.
+ * `faster`: a stale model. Raised even while an interference alert is open on the VM: whether that
+ * one explains it is the notifier's call (it marks the drift alert inhibited).
  */
 export function decideDrift(
   state: TwinState,
@@ -23,11 +24,7 @@ export function decideDrift(
   out: Out,
 ): void {
   const t = updateDriftMonitor(vm.drift, observed - predicted, config.drift);
-  // A VM over its SLO with an open interference alert already has its explanation: a co-runner. How
-  // far the model's number for that co-location is off is not news to raise on top of it.
-  if (t?.type === 'raised' && vm.alert) {
-    vm.drift = drift.createDriftMonitor(config.drift);
-  } else if (t?.type === 'raised') {
+  if (t?.type === 'raised') {
     if (vm.driftAlert) {
       out.push(
         resolved(

@@ -8,7 +8,8 @@ import { raised, resolved, sloOf, type Cause, type Out } from './events';
  * evidence holds the scheduler's number, the learned residual and what the share arithmetic would
  * have said (short kernels next to long ones are where the two part: DESIGN.md's 2–11×). It resolves
  * when the prediction comes back under the SLO (a move, a removal, a re-estimated demand), and
- * telemetry confirms it through the interference alert, which it does not replace.
+ * telemetry confirms it through the interference alert, which it does not replace. Raised even while
+ * an interference alert is open on the VM: the notifier marks it inhibited by that one.
  */
 export function decidePredicted(
   state: TwinState,
@@ -24,8 +25,7 @@ export function decidePredicted(
     const vm = state.vms.get(id)!;
     const slo = sloOf(vm, config);
     const over = vm.predictedSlowdown !== null && vm.predictedSlowdown > slo;
-    if (over && mayRaise && !vm.predictedAlert && !vm.alert)
-      raisePredicted(state, vm, slo, cause, config, out);
+    if (over && mayRaise && !vm.predictedAlert) raisePredicted(state, vm, slo, cause, config, out);
     else if (!over && vm.predictedAlert)
       resolvePredicted(state, vm, cause, config, out, describeBack(vm, slo));
   }
