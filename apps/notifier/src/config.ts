@@ -56,6 +56,8 @@ export const NotifierConfigSchema = z
     NOTIFIER_TICK_MS: envInt(1000, 10),
     /** socket.io connection-state recovery: a client back within this long gets what it missed from the server's buffer; beyond it, from the log (`resume`). */
     NOTIFIER_RECOVERY_MS: envInt(120_000),
+    /** Pushed alert and lifecycle events kept in memory per stream for resuming clients; older gaps are read from the log. */
+    NOTIFIER_RESUME_BUFFER: envInt(10_000, 1),
     /** The alert history (GET /v1/alerts): a SQLite file under VGPU_TWIN_DATA_DIR, or PostgreSQL at DATABASE_URL. */
     NOTIFIER_HISTORY_STORE: z
       .enum(['sqlite', 'postgres'], { message: "must be 'sqlite' or 'postgres'" })

@@ -14,6 +14,8 @@ import { EVENT_LOG, METRICS, type Metrics } from '@vgpu-twin/service-kit';
 import type { EventLog } from '@vgpu-twin/event-log';
 import { accessOf, canSee, EVERYONE, notifierTokens, type Access } from './auth';
 import { NotifierProcessor } from './notifier-processor';
+import type { NotifierConfig } from './config';
+import { NOTIFIER_CONFIG } from './tokens';
 import type { Routed } from './read-model';
 import { alertRooms, lifecycleRooms, LifecycleView, silenceClusters } from './lifecycle/view';
 import { PushRing, readGap, type Pushed } from './lifecycle/push-history';
@@ -55,17 +57,20 @@ interface SubscribeBody {
 @WebSocketGateway(socketOptions)
 export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
   @WebSocketServer() server!: Server;
-  private readonly rings = {
-    alerts: new PushRing(Streams.alerts),
-    lifecycle: new PushRing(Streams.lifecycle),
-  };
+  private readonly rings: { alerts: PushRing; lifecycle: PushRing };
 
   constructor(
     private readonly processor: NotifierProcessor,
     private readonly view: LifecycleView,
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(METRICS) private readonly metrics: Metrics,
-  ) {}
+    @Inject(NOTIFIER_CONFIG) config: NotifierConfig,
+  ) {
+    this.rings = {
+      alerts: new PushRing(Streams.alerts, config.NOTIFIER_RESUME_BUFFER),
+      lifecycle: new PushRing(Streams.lifecycle, config.NOTIFIER_RESUME_BUFFER),
+    };
+  }
 
   afterInit(server: Server): void {
     if (notifierTokens.table !== null) {

@@ -26,7 +26,7 @@ describe('vgpu-twin replay on the embedded log', () => {
     expect(readFileSync(second.json, 'utf8')).toBe(json);
 
     const report = JSON.parse(json) as {
-      alerts: { type: string; data: { vmId: string; kind: string; aggressorVmId?: string } }[];
+      alerts: { type: string; ts: string; data: { vmId: string; kind: string; aggressorVmId?: string } }[];
       gpus: { gpuId: string }[];
     };
     const interference = report.alerts.filter((a) => a.data.kind === 'interference');
