@@ -40,8 +40,9 @@ export function dashboardHeaders() {
  */
 export function socketCorsOrigin(config: {
   NOTIFIER_TOKEN?: string | undefined;
+  NOTIFIER_TOKENS?: string | undefined;
   NOTIFIER_CORS_ORIGINS: readonly string[];
 }): boolean | string[] {
-  if (!config.NOTIFIER_TOKEN) return true;
+  if (!config.NOTIFIER_TOKEN && !config.NOTIFIER_TOKENS) return true;
   return config.NOTIFIER_CORS_ORIGINS.length > 0 ? [...config.NOTIFIER_CORS_ORIGINS] : false;
 }

@@ -152,6 +152,18 @@ describe('the alert lifecycle', () => {
     expect(inc.activeAlertIds).toEqual(['i1', 'i2', 'd3']);
   });
 
+  it('folds an open drift incident into the interference that later explains it (one incident, its cause updated)', () => {
+    const g = new Given();
+    g.at(1, raised('d1', 'drift', 'vm-1', 1, null));
+    const driftIncident = g.alert('d1')!.incidentId;
+    expect(g.state.incidents.get(driftIncident)!.cause).toBe('drift');
+    g.at(2, raised('i2', 'interference', 'vm-2', 2, 'vm-9'));
+    expect(g.alert('i2')!.incidentId).toBe(driftIncident);
+    expect(g.state.incidents.get(driftIncident)).toMatchObject({ cause: 'aggressor:vm-9', aggressorVmId: 'vm-9' });
+    g.at(3, raised('i3', 'interference', 'vm-3', 3, 'vm-9')); // found by its new cause
+    expect(g.alert('i3')!.incidentId).toBe(driftIncident);
+  });
+
   it('attaches a re-placement suggestion to the incident of its alert', () => {
     const g = new Given();
     g.at(1, raised('interference:vm-1:fx', 'interference', 'vm-1', 1));
