@@ -159,6 +159,7 @@ const SQLITE_STATE = [
   ['EVENT_LOG', 'embedded'],
   ['TWIN_SNAPSHOT_STORE', 'sqlite'],
   ['INGEST_KEY_STORE', 'sqlite'],
+  ['NOTIFIER_HISTORY_STORE', 'sqlite'],
 ] as const;
 const sqliteState = (where: string, config: Record<string, unknown>) =>
   SQLITE_STATE.filter(([k, v]) => config[k] === v).map(([k, v]) => `${where}: ${k}=${v}`);
@@ -528,11 +529,13 @@ describe('deploy/k8s: the kustomize overlays, rendered by kubectl kustomize', ()
     for (const c of r.containers) {
       expect(c.config['KAFKA_BROKERS']).not.toMatch(/127\.0\.0\.1|localhost/); // an in-cluster Service
     }
-    // PostgreSQL for the twin's snapshots and ingest's keys, its URL from the Secret
+    // PostgreSQL for the twin's snapshots, ingest's keys and the notifiers' history, its URL from the Secret
     for (const c of r.containers) {
       const url = c.container.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.name;
-      expect([c.where, url]).toEqual([c.where, c.entry === 'notifier' ? undefined : SECRET]);
+      expect([c.where, url]).toEqual([c.where, SECRET]);
     }
+    // two notifiers: deciding and delivery shared through consumer groups
+    expect(r.containers.find((c) => c.entry === 'notifier')!.workload.spec.replicas).toBe(2);
     const twin = r.containers.find((c) => c.entry === 'twin')!;
     expect(twin.config['TWIN_SNAPSHOT_STORE']).toBe('postgres');
     expect(twin.container.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.name).toBe(
