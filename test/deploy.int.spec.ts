@@ -764,6 +764,7 @@ const METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   vgpu_twin_twin_model_info: 'gauge',
   vgpu_twin_notifier_connected_clients: 'gauge',
   vgpu_twin_notifier_pushes_total: 'counter',
+  vgpu_twin_notifier_notifications_total: 'counter',
   vgpu_twin_http_requests_total: 'counter',
   vgpu_twin_http_request_duration_seconds: 'histogram',
 };

@@ -274,6 +274,11 @@ export class NotifierModule implements NestModule {
             return new DeliveryWorker(log, {
               group: `${config.NOTIFIER_GROUP}.delivery`,
               receivers,
+              onOutcome: (receiver, delivered) =>
+                metrics.notifierNotifications.inc({
+                  receiver,
+                  outcome: delivered ? 'delivered' : 'dead_lettered',
+                }),
               ...(config.NOTIFIER_WEBHOOK_SECRET ? { secret: config.NOTIFIER_WEBHOOK_SECRET } : {}),
               policy: {
                 ...DEFAULT_RETRY_POLICY,

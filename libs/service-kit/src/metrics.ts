@@ -20,6 +20,7 @@ export class Metrics {
   readonly twinAlertsRaised: Counter<'kind'>;
 
   readonly notifierPushes: Counter<'event'>;
+  readonly notifierNotifications: Counter<'receiver' | 'outcome'>;
 
   readonly httpRequests: Counter<'service' | 'method' | 'route' | 'status'>;
   readonly httpSeconds: Histogram<'service' | 'method' | 'route'>;
@@ -80,6 +81,12 @@ export class Metrics {
       name: 'vgpu_twin_notifier_pushes_total',
       help: 'Events pushed to socket.io rooms, by socket.io event (alert, twin, inventory)',
       labelNames: ['event'],
+      registers,
+    });
+    this.notifierNotifications = new Counter({
+      name: 'vgpu_twin_notifier_notifications_total',
+      help: 'Webhook and Alertmanager notifications, by receiver and outcome (delivered, dead_lettered)',
+      labelNames: ['receiver', 'outcome'],
       registers,
     });
     this.httpRequests = new Counter({

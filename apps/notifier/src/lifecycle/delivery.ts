@@ -95,6 +95,7 @@ export class DeliveryWorker {
     const receiver = this.byName.get(name);
     const base = { version: 1 as const, ts: new Date().toISOString(), source: 'notifier' };
     if (!receiver) {
+      this.options.onOutcome?.(name, false, 1);
       const error = `receiver "${name}" is not configured on this notifier (NOTIFIER_WEBHOOK_URLS / NOTIFIER_ALERTMANAGER_URL)`;
       return this.dead(n, {
         ...base,
