@@ -80,12 +80,12 @@ export const dashboardPage = `<!doctype html>
   nav.tabs { margin-left:auto; display:flex; gap:4px; }
   nav.tabs button { padding:3px 12px; font-size:13px; background:none; }
   nav.tabs button[aria-selected="true"] { background:var(--panel); border-color:var(--pred); color:var(--pred); }
-  .alerting { display:grid; grid-template-columns: 1fr 380px; gap:16px; padding:16px 20px 0; }
+  .lifecycle { display:grid; grid-template-columns: 1fr 380px; gap:16px; padding:16px 20px 0; }
   .panel { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:10px 12px; min-width:0; }
   .panel h2 { font-size:14px; margin:0 0 8px; display:flex; gap:8px; align-items:baseline; }
   .panel h2 .count { color:var(--dim); font-weight:normal; font-size:12px; }
   .panel h2 button { margin-left:auto; }
-  .incidents { display:grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap:10px; }
+  .incidents { display:grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap:10px 16px; }
   .incident { border-left:3px solid var(--warn); padding:2px 0 2px 10px; font-size:12px; min-width:0; }
   .incident.critical { border-color:var(--crit); } .incident.info { border-color:var(--dim); }
   .incident .title { font-weight:600; font-size:13px; }
@@ -113,9 +113,13 @@ export const dashboardPage = `<!doctype html>
   .history { padding:16px 20px; display:grid; gap:12px; }
   .filters { display:flex; flex-wrap:wrap; gap:8px 12px; align-items:end; }
   .filters label { display:grid; gap:2px; } .filters input[type=number] { width:5em; }
-  .history-body { display:grid; grid-template-columns: 1fr 460px; gap:16px; align-items:start; }
+  .history-body { display:grid; grid-template-columns: minmax(0, 1fr) 480px; gap:16px; align-items:start; }
+  .history-body .panel { overflow-x:auto; }
+  table.transitions td.at { color:var(--dim); font-variant-numeric: tabular-nums; width:6.5em; }
+  table.transitions .change { display:block; color:var(--dim); }
   #history-rows tr { cursor:pointer; } #history-rows tr:hover td { background:rgba(88,166,255,.06); }
   #history-rows tr[aria-selected="true"] td { background:rgba(88,166,255,.14); }
+  td.id { white-space:nowrap; }
   td.ts { white-space:nowrap; font-variant-numeric: tabular-nums; color:var(--dim); }
   #history-detail h3 { font-size:13px; margin:0 0 4px; word-break:break-all; }
   #history-detail .labels { color:var(--dim); font-size:11px; margin:0 0 6px; }
@@ -125,7 +129,7 @@ export const dashboardPage = `<!doctype html>
 <header><h1>vgpu-twin</h1><span id="summary" class="empty">loading…</span><span id="model" title="the model named by the latest prediction">model: —</span><span id="conn">connecting…</span>
 <nav class="tabs" role="tablist"><button type="button" role="tab" id="tab-live" aria-selected="true" aria-controls="view-live">Live</button><button type="button" role="tab" id="tab-history" aria-selected="false" aria-controls="view-history">History</button></nav></header>
 <div id="view-live" role="tabpanel" aria-labelledby="tab-live">
-<section class="alerting" aria-label="alert lifecycle">
+<section class="lifecycle" aria-label="alert lifecycle">
   <div class="panel" id="incidents-panel"><h2>Incidents <span class="count" id="incident-count"></span></h2><p class="empty" id="no-incidents">No open incidents.</p><div class="incidents" id="incidents" aria-label="open incidents"></div></div>
   <div class="panel" id="silences-panel"><h2>Active silences <span class="count" id="silence-count"></span><button type="button" id="new-silence">New silence</button></h2>
     <form id="silence-form" class="stack-form" aria-label="new silence" hidden>
@@ -327,7 +331,6 @@ export const dashboardPage = `<!doctype html>
     document.getElementById('summary').textContent = state.gpus.size + ' GPUs · ' + state.vms.size + ' VMs · ' + active + ' active alerts';
     document.getElementById('model').textContent = 'model: ' + (state.model || '—');
     document.getElementById('feed').innerHTML = state.feed.length ? state.feed.map(feedItem).join('') : '<p class="empty">No alerts yet.</p>';
-    renderAlerting(); // the incidents' ages follow event time
   }
   function resizeCharts() {
     panels.forEach(function (p) { if (p.chart) p.chart.setSize({ width: Math.max(200, p.el.querySelector('.chart').clientWidth), height: 140 }); });
@@ -402,14 +405,16 @@ export const dashboardPage = `<!doctype html>
   function who() { try { return localStorage.getItem(WHO) || ''; } catch (e) { return ''; } }
   function rememberWho(name) { try { localStorage.setItem(WHO, name); } catch (e) { /* private mode: not remembered */ } }
   function shortTs(ts) { return ts ? String(ts).replace('T', ' ').replace(/[.][0-9]+Z$/, 'Z') : '—'; }
-  /** Age in event time, as the charts count it (the twin's clock may run ahead of or behind this one). */
-  function age(ts) {
-    var now = state.now != null ? state.now : Date.now(), s = Math.max(0, Math.floor((now - Date.parse(ts)) / 1000));
+  /** A span as 45s, 3m 20s, 2h 5m, 1d 4h. */
+  function span(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return s + 's';
     if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
     if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
     return Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h';
   }
+  // The lifecycle's times (openedAt, acknowledged.at, a silence's ends) are the notifier's wall clock, not event time.
+  function age(ts) { return span(Date.now() - Date.parse(ts)); }
   function matcherText(m) { return typeof m === 'string' ? m : m.name + m.op + m.value; }
   var SEVERITY = { info: 0, warning: 1, critical: 2 };
 
@@ -501,7 +506,7 @@ export const dashboardPage = `<!doctype html>
     x.msg = h('span', { class: 'msg' });
     x.note = h('span', { class: 'note' });
     x.ackButton = h('button', { type: 'button', class: 'ack', onclick: function () { openAck(x); } }, ['Acknowledge']);
-    x.silenceButton = h('button', { type: 'button', class: 'silence', onclick: function () { openSilence(ops.alerts.get(id)); } }, ['Silence']);
+    x.silenceButton = h('button', { type: 'button', class: 'silence-button', onclick: function () { openSilence(ops.alerts.get(id)); } }, ['Silence']);
     x.by = h('input', { name: 'by', size: 10, placeholder: 'who', 'aria-label': 'who', autocomplete: 'username' });
     x.text = h('input', { name: 'note', size: 24, placeholder: 'note (optional)', 'aria-label': 'note' });
     x.submit = h('button', { type: 'submit', class: 'primary' }, ['Acknowledge']);
@@ -522,7 +527,10 @@ export const dashboardPage = `<!doctype html>
     x.msg.textContent = a.message;
     var notes = [];
     if (a.state === 'inhibited' && a.inhibitedBy) notes.push('explained by ' + a.inhibitedBy);
-    if (a.silencedBy && a.silencedBy.length) notes.push('silenced by ' + a.silencedBy.join(', '));
+    if (a.silencedBy && a.silencedBy.length) notes.push('silenced by ' + a.silencedBy.map(function (sid) {
+      var s = ops.silences.get(sid);
+      return s ? s.matchers.map(matcherText).join(', ') + ' (' + s.createdBy + ')' : sid;
+    }).join('; '));
     if (a.flapping && a.state !== 'flapping') notes.push('flapping');
     if (a.acknowledged) notes.push('acknowledged by ' + a.acknowledged.by + (a.acknowledged.note ? ': ' + a.acknowledged.note : '') + ' (' + shortTs(a.acknowledged.at) + ')');
     x.note.textContent = notes.join(' · ');
@@ -596,7 +604,8 @@ export const dashboardPage = `<!doctype html>
     x.matchers.textContent = '';
     if (s.state !== 'active') x.matchers.appendChild(h('span', { class: 'state ' + s.state, text: s.state }));
     s.matchers.forEach(function (m) { x.matchers.appendChild(h('code', { text: matcherText(m) })); });
-    x.meta.textContent = (s.state === 'pending' ? 'from ' + shortTs(s.startsAt) + ' ' : '') + 'until ' + shortTs(s.endsAt) + ' · by ' + s.createdBy +
+    x.meta.textContent = (s.state === 'pending' ? 'from ' + shortTs(s.startsAt) + ' ' : '') + 'until ' + shortTs(s.endsAt) +
+      ' (' + span(Date.parse(s.endsAt) - Date.now()) + ' left) · by ' + s.createdBy +
       (s.comment ? ' — ' + s.comment : '') + ' · ' + n + (n === 1 ? ' alert' : ' alerts') + ' silenced';
   }
   function expire(id, x) {
@@ -627,13 +636,14 @@ export const dashboardPage = `<!doctype html>
     none.className = silencesError ? 'error' : 'empty';
     document.getElementById('silence-count').textContent = silences.length ? String(silences.length) : '';
   }
+  setInterval(renderAlerting, 5000); // ages and time left move on
   var alertingScheduled = false;
   /** Coalesces a burst (a resumed socket replays what it missed) into one render. */
   function laterAlerting() { if (!alertingScheduled) { alertingScheduled = true; setTimeout(function () { alertingScheduled = false; renderAlerting(); }, 30); } }
 
   // ---- history ----
   var historyForm = document.getElementById('history-filters');
-  var hist = { cursor: null, query: '', selected: null, count: 0 };
+  var hist = { cursor: null, query: '', selected: null, count: 0, search: 0 }; // search: which search a page answers
   /** A datetime-local value read as UTC, the charts' zone. */
   function utcIso(v) { if (!v) return null; var d = new Date(v + (v.length === 16 ? ':00' : '') + 'Z'); if (isNaN(d.getTime())) throw new Error('not a time: ' + v); return d.toISOString(); }
   function searchHistory(more) {
@@ -648,26 +658,30 @@ export const dashboardPage = `<!doctype html>
         if (until) p.set('until', until);
       } catch (e) { err.textContent = e.message; return; }
       p.set('limit', String(Math.min(1000, Math.max(1, Math.floor(Number(f.limit.value)) || 50))));
-      hist.query = p.toString(); hist.cursor = null; hist.count = 0;
+      hist.query = p.toString(); hist.cursor = null; hist.count = 0; hist.search++;
       document.getElementById('history-rows').textContent = '';
     }
     var q = hist.query + (more && hist.cursor ? '&cursor=' + encodeURIComponent(hist.cursor) : '');
+    var search = hist.search, moreButton = document.getElementById('history-more');
     status.textContent = 'loading…';
+    moreButton.disabled = true; // a second click would fetch the same page again
     api('GET', '/v1/alerts?' + q).then(function (r) {
+      if (search !== hist.search) return; // a newer search replaced this one
       var rows = document.getElementById('history-rows');
+      moreButton.disabled = false;
       (r.alerts || []).forEach(function (a) { rows.appendChild(historyRow(a)); });
       hist.count += (r.alerts || []).length;
       hist.cursor = r.nextCursor || null;
-      document.getElementById('history-more').hidden = !hist.cursor;
+      moreButton.hidden = !hist.cursor;
       status.textContent = hist.count ? hist.count + (hist.count === 1 ? ' alert' : ' alerts') + (hist.cursor ? ', more to load' : '') : 'No alerts match.';
-    }, function (e) { status.textContent = ''; err.textContent = 'could not search: ' + e.message; });
+    }, function (e) { if (search === hist.search) { moreButton.disabled = false; status.textContent = ''; err.textContent = 'could not search: ' + e.message; } });
   }
   function historyRow(a) {
     var tr = h('tr', { 'data-alert-id': a.alertId, tabindex: 0, onclick: function () { showTransitions(a.alertId, tr); },
       onkeydown: function (ev) { if (ev.key === 'Enter') showTransitions(a.alertId, tr); } }, [
       h('td', { class: 'ts', text: shortTs(a.startsAt) }),
       h('td', {}, [h('span', { class: 'state ' + a.state, text: a.state })]),
-      h('td', { text: a.labels.kind }), h('td', { text: a.labels.vm }), h('td', { text: a.labels.gpu }),
+      h('td', { class: 'id', text: a.labels.kind }), h('td', { class: 'id', text: a.labels.vm }), h('td', { class: 'id', text: a.labels.gpu }),
       h('td', { text: a.message }),
       h('td', { class: 'ts', text: a.endsAt ? shortTs(a.endsAt) : '—' }),
       h('td', { text: a.acknowledged ? a.acknowledged.by : '' }),
@@ -690,10 +704,11 @@ export const dashboardPage = `<!doctype html>
       box.appendChild(h('p', { class: 'labels', text: [l.cluster, l.host, l.gpu, l.vm, l.kind, l.severity, l.workload].join(' · ') + ' · incident ' + a.incidentId }));
       box.appendChild(h('p', { text: a.message }));
       box.appendChild(h('table', { class: 'transitions' }, [
-        h('tr', {}, ['at', 'event', 'from → to', 'reason', 'by'].map(function (t) { return h('th', { text: t }); }))].concat(
+        h('tr', {}, ['at', 'event', 'reason', 'by'].map(function (t) { return h('th', { text: t }); }))].concat(
         (r.transitions || []).map(function (t) {
-          return h('tr', { 'data-type': t.type }, [h('td', { class: 'ts', text: shortTs(t.at) }), h('td', { text: t.type }),
-            h('td', { text: (t.from || '∅') + ' → ' + t.to }), h('td', { text: t.reason || '' }), h('td', { text: t.actor || '' })]);
+          return h('tr', { 'data-type': t.type, 'data-to': t.to }, [h('td', { class: 'at', text: shortTs(t.at) }),
+            h('td', {}, [t.type, h('span', { class: 'change', text: (t.from || '∅') + ' → ' + t.to })]),
+            h('td', { text: t.reason || '' }), h('td', { text: t.actor || '' })]);
         }))));
       if (!(r.transitions || []).length) box.appendChild(h('p', { class: 'empty', text: 'No transitions recorded.' }));
     }, function (e) { if (hist.selected === id) { box.textContent = ''; box.appendChild(h('p', { class: 'error', text: 'could not load ' + id + ': ' + e.message })); } });

@@ -224,15 +224,11 @@ export class NotifierGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   private alertRoomsOf(event: DomainEvent): string[] | null {
-    switch (event.type) {
-      case 'alert.raised':
-      case 'alert.resolved':
-        return this.processor.model.roomsFor(event.data.gpuId, event.data.vmId);
-      case 'placement.suggested':
-        return this.processor.model.roomsFor(event.data.fromGpuId, event.data.vmId);
-      default:
-        return null; // operators' commands are not pushed
-    }
+    if (event.type === 'alert.raised' || event.type === 'alert.resolved')
+      return this.processor.model.roomsFor(event.data.gpuId, event.data.vmId);
+    if (event.type === 'placement.suggested')
+      return this.processor.model.roomsFor(event.data.fromGpuId, event.data.vmId);
+    return null; // operators' commands are not pushed
   }
 
   private lifecycleRoomsOf(event: DomainEvent): string[] | null {

@@ -87,7 +87,8 @@ const Duration = z
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a number and a unit: 45s, 30m, 2h, 1d')
   .transform((d) => {
     const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
-    return Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms']!;
+    const ms: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+    return Number(n) * (ms[unit!] ?? 1);
   });
 const SilenceBody = z.object({
   matchers: z

@@ -155,16 +155,15 @@ export class LifecycleDecider {
   }
 }
 
+const INPUTS: ReadonlySet<DomainEvent['type']> = new Set<BookInput['type']>([
+  'alert.raised',
+  'alert.resolved',
+  'placement.suggested',
+  'operator.acknowledged',
+  'operator.silence_created',
+  'operator.silence_expired',
+]);
+
 function isInput(e: DomainEvent): e is BookInput {
-  switch (e.type) {
-    case 'alert.raised':
-    case 'alert.resolved':
-    case 'placement.suggested':
-    case 'operator.acknowledged':
-    case 'operator.silence_created':
-    case 'operator.silence_expired':
-      return true;
-    default:
-      return false;
-  }
+  return INPUTS.has(e.type);
 }
