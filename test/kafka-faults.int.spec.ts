@@ -38,8 +38,12 @@ describeIf(kafkaBrokers())('Kafka faults (a broker of their own)', () => {
     logs.push(log);
     return log;
   };
+  // a packed telemetry record (one GPU's samples of one request) is a JSON array of events
   const idsOf = (records: readonly LogRecord[]) =>
-    records.map((r) => (JSON.parse(r.value) as { id: string }).id);
+    records.flatMap((r) => {
+      const v = JSON.parse(r.value) as { id: string } | { id: string }[];
+      return (Array.isArray(v) ? v : [v]).map((e) => e.id);
+    });
 
   beforeAll(async () => {
     await broker('up');

@@ -87,8 +87,7 @@ export function parseBatch(
     if (r.ok) {
       valid.push(r.event);
       validAt.push(index);
-    }
-    else rejected.push({ index, id: idOf(raw), issues: r.issues });
+    } else rejected.push({ index, id: idOf(raw), issues: r.issues });
   });
   return { valid, rejected, validAt };
 }

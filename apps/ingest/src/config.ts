@@ -10,6 +10,11 @@ export const IngestConfigSchema = z.object({
   INGEST_MAX_BODY_BYTES: envInt(10 * 1024 * 1024, 1024),
   /** Most records in one batch. */
   INGEST_MAX_BATCH: envInt(50_000, 1),
+  /**
+   * Telemetry samples of one GPU in one request are written as one log record (a JSON array of at
+   * most this many events); 1 writes one record per sample as before. Kafka's cost is per record.
+   */
+  INGEST_PACK_MAX_EVENTS: envInt(500, 1),
   /** Requests a second each key (or client address, without keys) may make; past it, 429 with Retry-After. 0: no limit. */
   INGEST_RATE_LIMIT_PER_S: envInt(200, 0),
   /** Comma-separated URLs of dcgm-exporter (or any Prometheus `/metrics`) endpoints to scrape. */
@@ -28,7 +33,9 @@ export const IngestConfigSchema = z.object({
    * Where `vgpu-twin keys create` keys live: `sqlite` (`keys.sqlite` in the data folder), `postgres`
    * (DATABASE_URL) or `none` (only INGEST_API_KEYS).
    */
-  INGEST_KEY_STORE: z.enum(['sqlite', 'postgres', 'none'], { message: "must be 'sqlite', 'postgres' or 'none'" }).default('sqlite'),
+  INGEST_KEY_STORE: z
+    .enum(['sqlite', 'postgres', 'none'], { message: "must be 'sqlite', 'postgres' or 'none'" })
+    .default('sqlite'),
   /** PostgreSQL for INGEST_KEY_STORE=postgres, e.g. postgres://postgres@127.0.0.1:5432/test. */
   DATABASE_URL: z.string().min(1).optional(),
   /** The cluster hosts discovered from `nvidia-smi vgpu -q` join when the capture does not say (`?cluster=`). */

@@ -130,7 +130,7 @@ export class IngestModule {
           provide: IngestService,
           inject: [EVENT_LOG, METRICS, INVENTORY_VIEW],
           useFactory: (log: EventLog, metrics: Metrics, view: InventoryView) =>
-            new IngestService(log, config.INGEST_MAX_BATCH, metrics, view),
+            new IngestService(log, config.INGEST_MAX_BATCH, metrics, view, config.INGEST_PACK_MAX_EVENTS),
         },
         ApiKeyGuard,
         ThrottlerStorageService,
@@ -139,7 +139,14 @@ export class IngestModule {
           inject: [EVENT_LOG, METRICS, INVENTORY_VIEW],
           useFactory: (log: EventLog, metrics: Metrics, view: InventoryView) => {
             const logger = new Logger('Ingest');
-            return new TelemetrySources(log, view, mapping, (w) => logger.warn(w), metrics);
+            return new TelemetrySources(
+              log,
+              view,
+              mapping,
+              (w) => logger.warn(w),
+              metrics,
+              config.INGEST_PACK_MAX_EVENTS,
+            );
           },
         },
         {

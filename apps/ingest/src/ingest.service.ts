@@ -25,6 +25,8 @@ export class IngestService {
     private readonly maxBatch: number,
     private readonly metrics: Metrics | null = null,
     private readonly view: InventoryView | null = null,
+    /** Telemetry events per log record (packRecords); inventory is never packed. */
+    private readonly packMax = 1,
   ) {}
 
   async ingest(
@@ -57,7 +59,12 @@ export class IngestService {
       const { allowed, forbidden } = authorize(valid, scope, this.view?.index ?? emptyIndex());
       for (const f of forbidden) {
         const index = parsed.validAt[f.at]!;
-        rejected.push({ index, id: valid[f.at]!.id, issues: [{ path: '', message: f.reason }], forbidden: true });
+        rejected.push({
+          index,
+          id: valid[f.at]!.id,
+          issues: [{ path: '', message: f.reason }],
+          forbidden: true,
+        });
       }
       rejected.sort((a, b) => a.index - b.index);
       valid = allowed;
@@ -66,7 +73,7 @@ export class IngestService {
     if (valid.length > 0) {
       const timer = this.metrics?.ingestAppendSeconds.startTimer();
       try {
-        await appendEvents(this.log, new Map([[stream, valid]]), partitionKey);
+        await appendEvents(this.log, new Map([[stream, valid]]), partitionKey, packFor(stream, this.packMax));
       } catch (e) {
         if (e instanceof LogUnavailableError) throw e;
         throw new LogUnavailableError((e as Error).message);
@@ -82,4 +89,9 @@ export class IngestService {
       });
     return { accepted: valid.length, rejected };
   }
+}
+
+/** Only telemetry is packed: inventory is small, and consumers read it event by event. */
+export function packFor(stream: string, packMax: number): number {
+  return stream === Streams.telemetry ? packMax : 1;
 }

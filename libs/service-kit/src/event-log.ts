@@ -4,6 +4,7 @@ import {
   KafkaEventLog,
   prefixed,
   type EventLog,
+  type AppendRecord,
   type LogRecord,
   type StreamSpec,
 } from '@vgpu-twin/event-log';
@@ -67,10 +68,15 @@ export interface Undecodable {
   readonly reason: string;
 }
 
-/** Parses each record into a contract event; what cannot be parsed is returned with the reason. */
+/**
+ * Parses each record into contract events; what cannot be parsed is returned with the reason. A
+ * record is one event (a JSON object) or a packed record: a JSON array of events of one key, in
+ * order (see `packRecords`). Each event of a packed record is decoded alone, with the record.
+ */
 export function decodeRecords(records: readonly LogRecord[]): { events: Decoded[]; bad: Undecodable[] } {
   const events: Decoded[] = [];
   const bad: Undecodable[] = [];
+  const stream = (r: LogRecord) => r.stream as StreamName;
   for (const record of records) {
     let raw: unknown;
     try {
@@ -79,11 +85,59 @@ export function decodeRecords(records: readonly LogRecord[]): { events: Decoded[
       bad.push({ record, reason: `not JSON: ${(e as Error).message}` });
       continue;
     }
-    const r = parseEvent(raw, record.stream as StreamName);
+    if (Array.isArray(raw)) {
+      raw.forEach((item, i) => {
+        const r = parseEvent(item, stream(record));
+        if (r.ok) events.push({ record, event: r.event });
+        else bad.push({ record, reason: `[${i}] ${issuesOf(r.issues)}` });
+      });
+      continue;
+    }
+    const r = parseEvent(raw, stream(record));
     if (r.ok) events.push({ record, event: r.event });
-    else bad.push({ record, reason: r.issues.map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ') });
+    else bad.push({ record, reason: issuesOf(r.issues) });
   }
   return { events, bad };
+}
+
+function issuesOf(issues: readonly { path: string; message: string }[]): string {
+  return issues.map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Packs events into fewer, larger records: consecutive events of one key (a GPU's samples) go
+ * into one record whose value is the JSON array of them, at most `maxEvents` each, in order, so a
+ * key's order is kept; its timestamp is the latest event time in it. Kafka's cost is per record
+ * (about 20 µs of kafkajs CPU each), so a batch of samples for one GPU costs what one sample
+ * did. Consumers read both forms (`decodeRecords`); any Kafka client sees plain JSON.
+ */
+export function packRecords(
+  events: readonly DomainEvent[],
+  keyOf: (e: DomainEvent) => string,
+  maxEvents: number,
+): AppendRecord[] {
+  if (maxEvents <= 1)
+    return events.map((e) => ({ key: keyOf(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) }));
+  const byKey = new Map<string, DomainEvent[][]>();
+  const order: DomainEvent[][] = [];
+  for (const e of events) {
+    const key = keyOf(e);
+    const packs = byKey.get(key) ?? [];
+    let last = packs[packs.length - 1];
+    if (!last || last.length >= maxEvents) {
+      last = [];
+      packs.push(last);
+      order.push(last);
+      byKey.set(key, packs);
+    }
+    last.push(e);
+  }
+  return order.map((pack) => {
+    const key = keyOf(pack[0]!);
+    let timestamp = 0;
+    for (const e of pack) timestamp = Math.max(timestamp, Date.parse(e.ts));
+    return { key, value: pack.length === 1 ? JSON.stringify(pack[0]) : JSON.stringify(pack), timestamp };
+  });
 }
 
 /** Parks undecodable records on the dead-letter stream, with where they came from and why. */
@@ -116,15 +170,11 @@ export async function appendEvents(
   log: EventLog,
   byStream: ReadonlyMap<string, readonly DomainEvent[]>,
   keyOf: (e: DomainEvent) => string,
+  packMax = 1,
 ): Promise<void> {
   await Promise.all(
     [...byStream].map(([stream, events]) =>
-      events.length === 0
-        ? Promise.resolve()
-        : log.append(
-            stream,
-            events.map((e) => ({ key: keyOf(e), value: JSON.stringify(e), timestamp: Date.parse(e.ts) })),
-          ),
+      events.length === 0 ? Promise.resolve() : log.append(stream, packRecords(events, keyOf, packMax)),
     ),
   );
 }

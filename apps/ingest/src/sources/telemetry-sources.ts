@@ -8,6 +8,7 @@ import {
 } from '@vgpu-twin/contracts';
 import { LogUnavailableError, type EventLog } from '@vgpu-twin/event-log';
 import { appendEvents, type Metrics } from '@vgpu-twin/service-kit';
+import { packFor } from '../ingest.service';
 import {
   dcgmReadings,
   discoverInventory,
@@ -94,6 +95,7 @@ export class TelemetrySources {
     private readonly mapping: TelemetryMapping,
     private readonly warn: (line: string) => void = () => undefined,
     private readonly metrics: Metrics | null = null,
+    private readonly packMax = 1,
   ) {
     this.progress = new ProgressTracker(mapping.progress);
   }
@@ -257,7 +259,7 @@ export class TelemetrySources {
     if (allowed.length === 0) return [];
     const timer = this.metrics?.ingestAppendSeconds.startTimer();
     try {
-      await appendEvents(this.log, new Map([[stream, allowed]]), partitionKey);
+      await appendEvents(this.log, new Map([[stream, allowed]]), partitionKey, packFor(stream, this.packMax));
       this.metrics?.ingestAccepted.inc({ stream }, allowed.length);
     } catch (e) {
       if (e instanceof LogUnavailableError) throw e;
