@@ -1,3 +1,4 @@
+import { Progress } from '../progress';
 import { Streams, SchedulingPolicy, type StreamName } from '@vgpu-twin/contracts';
 import type { EventLog, PartitionRange, RangeReader } from '@vgpu-twin/event-log';
 import {
@@ -137,11 +138,13 @@ async function mergeLog(
   return { bad };
 }
 
+const defaultLog = (m: string): void => void process.stderr.write(`${m}\n`);
+
 /** Reads the window's events from the configured log and re-runs the twin over them. */
 export async function runReplay(
   options: ReplayCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
-  log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
+  log: (m: string) => void = defaultLog,
 ): Promise<ReplayReport> {
   const logConfig = loadConfig(LogConfigSchema, env);
   const twinService = loadConfig(TwinConfigSchema, env);
@@ -177,20 +180,21 @@ export async function runReplay(
           }
         : {}),
     });
-    let shown = -5;
+    // a bar redrawn in place on a terminal, a line every 5% otherwise (the caller's log)
+    const tty = log === defaultLog && process.stderr.isTTY === true;
+    const bar = new Progress(
+      'replay:',
+      (line, redraw) => (redraw ? void process.stderr.write(`\r${line}`) : log(line)),
+      tty,
+    );
     const { bad } = await mergeLog(
       eventLog,
       Date.parse(options.to),
       snapshot?.offsets ?? {},
       (event) => run.apply(event),
-      (n, total) => {
-        const pct = Math.floor((100 * n) / Math.max(1, total));
-        if (pct >= shown + 5) {
-          shown = pct;
-          log(`replay: ${n}/${total} records read (${pct}%)`);
-        }
-      },
+      (n, total) => bar.update(n, total),
     );
+    if (tty) process.stderr.write('\n');
     if (bad > 0) log(`replay: skipped ${bad} undecodable records (see the dead-letter stream)`);
     return run.finish();
   } finally {
