@@ -159,9 +159,30 @@ describe('the alert lifecycle', () => {
     expect(g.state.incidents.get(driftIncident)!.cause).toBe('drift');
     g.at(2, raised('i2', 'interference', 'vm-2', 2, 'vm-9'));
     expect(g.alert('i2')!.incidentId).toBe(driftIncident);
-    expect(g.state.incidents.get(driftIncident)).toMatchObject({ cause: 'aggressor:vm-9', aggressorVmId: 'vm-9' });
+    expect(g.state.incidents.get(driftIncident)).toMatchObject({
+      cause: 'aggressor:vm-9',
+      aggressorVmId: 'vm-9',
+    });
     g.at(3, raised('i3', 'interference', 'vm-3', 3, 'vm-9')); // found by its new cause
     expect(g.alert('i3')!.incidentId).toBe(driftIncident);
+  });
+
+  it('decides the same after a rebuild as without one: an episode past the flap window opens a new incident', () => {
+    // live: raise, resolve, a tick past the 10 min window forgets the alert; rebuilt: a fold of the
+    // same events (nothing records the forgetting) — both must open a new incident for the next one
+    const live = new Given();
+    live.at(0, raised('a1', 'interference', 'vm-1', 0));
+    live.at(10, resolvedOf('a1', 'interference', 'vm-1', 10));
+    live.tickAt(700);
+    const rebuilt = initialBook(live.state.config);
+    for (const e of live.events) evolve(rebuilt, e);
+    const next = raised('a2', 'interference', 'vm-1', 800);
+    const fromLive = decide(live.state, next, { now: sec(800), workloadOf: () => 'resnet50-train' });
+    const fromRebuilt = decide(rebuilt, next, { now: sec(800), workloadOf: () => 'resnet50-train' });
+    expect(fromRebuilt.lifecycle).toEqual(fromLive.lifecycle);
+    expect(fromLive.lifecycle.find((e) => e.type === 'incident.opened')!.data).toMatchObject({
+      reason: 'a2 opened it',
+    });
   });
 
   it('attaches a re-placement suggestion to the incident of its alert', () => {

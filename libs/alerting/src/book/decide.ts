@@ -152,8 +152,10 @@ class Decider {
     };
     const fp = fingerprint(labels);
     const flap = this.state.flaps.get(fp);
+    // an episode within the flap window of the last one belongs to its incident (reopened if need be)
+    const recent = flap && flap.changes.some((t) => t >= this.now - this.state.config.flap.windowMs);
     const incident =
-      (flap && this.reopenable(flap.incidentId)) ??
+      (recent ? this.reopenable(flap.incidentId) : undefined) ??
       this.incidentFor(r.kind, r.gpuId, r.aggressorVmId, r.alertId, r.clusterId, r.hostId);
     const base = {
       alertId: r.alertId,
@@ -269,39 +271,26 @@ class Decider {
     const { stableMs, windowMs } = this.state.config.flap;
     for (const [fp, f] of [...this.state.flaps]) {
       if (f.flapping && this.now - f.lastChangeAt >= stableMs) {
-        const latest = this.latestEpisode(fp, f.latestAlertId);
-        if (latest)
-          this.change(
-            'alert.settled',
-            latest,
-            { flapping: false },
-            `stable for ${Math.round(stableMs / 1000)} s`,
-          );
-        else f.flapping = false;
+        this.change(
+          'alert.settled',
+          f.latest,
+          { flapping: false },
+          `stable for ${Math.round(stableMs / 1000)} s`,
+        );
       } else if (!f.flapping && f.changes.every((t) => t < this.now - windowMs)) {
-        this.state.flaps.delete(fp); // nothing within the window: forget it
+        // nothing within the window: forget it (a rebuilt book that still has it decides the same:
+        // only changes within the window count, see open and checkFlapping)
+        this.state.flaps.delete(fp);
       }
     }
-  }
-
-  private latestEpisode(fp: string, alertId: string): AlertView | undefined {
-    const live = this.state.alerts.get(alertId);
-    if (live) return live;
-    for (const g of this.state.groups.values()) {
-      const v = g.alerts.get(alertId);
-      if (v && v.fingerprint === fp) return v;
-    }
-    return undefined;
   }
 
   private checkFlapping(fp: string): void {
     const f = this.state.flaps.get(fp);
     const { count, windowMs } = this.state.config.flap;
     if (!f || f.flapping || f.changes.length <= count) return;
-    const latest = this.latestEpisode(fp, f.latestAlertId);
     const reason = `raised and resolved ${f.changes.length} times in ${Math.round(windowMs / 60_000)} min`;
-    if (latest) this.change('alert.flapping', latest, { flapping: true }, reason);
-    else f.flapping = true;
+    this.change('alert.flapping', f.latest, { flapping: true }, reason);
   }
 
   private silencesMatching(labels: Readonly<Record<string, string>>): string[] {

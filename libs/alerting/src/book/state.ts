@@ -59,8 +59,8 @@ export interface FlapState {
   changes: number[];
   flapping: boolean;
   lastChangeAt: number;
-  /** The newest episode's alert id. */
-  latestAlertId: string;
+  /** The newest episode, as last told: flapping and settling are decided on it. */
+  latest: AlertView;
   /** Its incident: a new episode within the window reopens it (one incident for a flapping alert). */
   incidentId: string;
 }
@@ -268,7 +268,7 @@ function trackFlap(state: BookState, type: LifecycleEvent['type'], view: AlertVi
           changes: [],
           flapping: false,
           lastChangeAt: at,
-          latestAlertId: view.alertId,
+          latest: view,
           incidentId: view.incidentId,
         }),
       );
@@ -276,9 +276,10 @@ function trackFlap(state: BookState, type: LifecycleEvent['type'], view: AlertVi
     f.changes.push(at);
     while (f.changes.length > 0 && f.changes[0]! < at - flap.windowMs) f.changes.shift();
     f.lastChangeAt = at;
-    f.latestAlertId = view.alertId;
+    f.latest = view;
   }
   if (!f) return;
+  if (f.latest.alertId === view.alertId) f.latest = view;
   if (type === 'alert.flapping' || (type === 'alert.opened' && view.flapping)) f.flapping = true;
   if (type === 'alert.settled') {
     f.flapping = false;
