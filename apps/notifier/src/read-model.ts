@@ -1,3 +1,4 @@
+import { isNotifierEvent } from '@vgpu-twin/contracts';
 import type {
   AlertEvent,
   AlertKind,
@@ -103,6 +104,8 @@ export class DashboardReadModel {
   /** Applies an event; returns where to push it, or null (nothing to push, or a duplicate id). */
   apply(event: DomainEvent): Routed | null {
     if (this.isDuplicate(event.id)) return null;
+    // the lifecycle has its own fold (libs/alerting's book); operators' commands are its input
+    if (isNotifierEvent(event)) return null;
     switch (event.type) {
       case 'host.registered':
         this.hosts.set(event.data.hostId, event.data.clusterId);
@@ -212,30 +215,6 @@ export class DashboardReadModel {
         return this.routeWorkload(event);
       case 'telemetry.vm_sample':
       case 'telemetry.gpu_sample':
-        return null;
-      // the lifecycle has its own fold (libs/alerting's book); operators' commands are its input
-      case 'operator.acknowledged':
-      case 'operator.silence_created':
-      case 'operator.silence_expired':
-      case 'alert.opened':
-      case 'alert.acknowledged':
-      case 'alert.silenced':
-      case 'alert.unsilenced':
-      case 'alert.inhibited':
-      case 'alert.uninhibited':
-      case 'alert.flapping':
-      case 'alert.settled':
-      case 'alert.closed':
-      case 'incident.opened':
-      case 'incident.updated':
-      case 'incident.resolved':
-      case 'silence.created':
-      case 'silence.activated':
-      case 'silence.expired':
-      case 'notification.queued':
-      case 'notification.delivered':
-      case 'notification.dead_lettered':
-      case 'notification.requested':
         return null;
       default: {
         const _exhaustive: never = event;

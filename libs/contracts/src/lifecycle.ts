@@ -264,3 +264,32 @@ export type NotificationEvent = z.infer<
   typeof NotificationQueued | typeof NotificationDelivered | typeof NotificationDeadLettered
 >;
 export type NotificationRequested = z.infer<typeof NotificationRequested>;
+
+const ALERT_CHANGES: ReadonlySet<string> = new Set(
+  [
+    AlertOpened,
+    AlertAcknowledged,
+    AlertSilenced,
+    AlertUnsilenced,
+    AlertInhibited,
+    AlertUninhibited,
+    AlertFlapping,
+    AlertSettled,
+    AlertClosed,
+  ].map((s) => s.shape.type.value),
+);
+const NOTIFIER_TYPES: ReadonlySet<string> = new Set(
+  [...operatorSchemas, ...lifecycleSchemas, ...notificationSchemas].map((s) => s.shape.type.value),
+);
+
+/** An `alert.*` change of the lifecycle: its data is `{alert, from, reason, actor}`. */
+export function isAlertChange(e: { readonly type: string }): e is AlertChangeEvent {
+  return ALERT_CHANGES.has(e.type);
+}
+
+/** The notifier's events: operators' commands, the lifecycle and the delivery queue. */
+export function isNotifierEvent(e: {
+  readonly type: string;
+}): e is OperatorCommand | LifecycleEvent | NotificationRequested {
+  return NOTIFIER_TYPES.has(e.type);
+}

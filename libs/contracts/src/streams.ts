@@ -1,5 +1,10 @@
 import type { AlertEvent, TwinEvent } from './twin';
-import type { LifecycleEvent, NotificationRequested, OperatorCommand } from './lifecycle';
+import {
+  isAlertChange,
+  type LifecycleEvent,
+  type NotificationRequested,
+  type OperatorCommand,
+} from './lifecycle';
 import type { InventoryEvent } from './inventory';
 import type { TelemetryEvent } from './telemetry';
 
@@ -33,6 +38,7 @@ export type EventType = DomainEvent['type'];
 
 /** The partition key of an event: the entity whose events must stay in order. */
 export function partitionKey(event: DomainEvent): string {
+  if (isAlertChange(event)) return event.data.alert.labels.gpu;
   switch (event.type) {
     case 'host.registered':
       return event.data.hostId;
@@ -58,16 +64,6 @@ export function partitionKey(event: DomainEvent): string {
     case 'operator.silence_created':
     case 'operator.silence_expired':
       return event.data.silenceId;
-    case 'alert.opened':
-    case 'alert.acknowledged':
-    case 'alert.silenced':
-    case 'alert.unsilenced':
-    case 'alert.inhibited':
-    case 'alert.uninhibited':
-    case 'alert.flapping':
-    case 'alert.settled':
-    case 'alert.closed':
-      return event.data.alert.labels.gpu;
     case 'incident.opened':
     case 'incident.updated':
     case 'incident.resolved':

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@vgpu-twin/contracts';
+import { isNotifierEvent, type DomainEvent } from '@vgpu-twin/contracts';
 import type { InventoryIndex } from '@vgpu-twin/telemetry-formats';
 
 /** What a request's key may write: every cluster (an environment key, or no keys configured) or some. */
@@ -33,6 +33,8 @@ export function forbiddenReason(
     cluster === null || scope.clusters.includes(cluster)
       ? null
       : `forbidden: ${what} belongs to cluster ${cluster}; this key (${scope.keyId}) writes ${scope.clusters.join(', ')}`;
+  if (isNotifierEvent(event))
+    return `forbidden: ${event.type} is the notifier's, never written through ingest`;
   switch (event.type) {
     case 'host.registered': {
       const r = check(`host ${event.data.hostId}`, event.data.clusterId);
@@ -66,29 +68,6 @@ export function forbiddenReason(
     case 'alert.resolved':
     case 'placement.suggested':
       return `forbidden: ${event.type} is the twin's output, never written through ingest`;
-    case 'operator.acknowledged':
-    case 'operator.silence_created':
-    case 'operator.silence_expired':
-    case 'alert.opened':
-    case 'alert.acknowledged':
-    case 'alert.silenced':
-    case 'alert.unsilenced':
-    case 'alert.inhibited':
-    case 'alert.uninhibited':
-    case 'alert.flapping':
-    case 'alert.settled':
-    case 'alert.closed':
-    case 'incident.opened':
-    case 'incident.updated':
-    case 'incident.resolved':
-    case 'silence.created':
-    case 'silence.activated':
-    case 'silence.expired':
-    case 'notification.queued':
-    case 'notification.delivered':
-    case 'notification.dead_lettered':
-    case 'notification.requested':
-      return `forbidden: ${event.type} is the notifier's, never written through ingest`;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

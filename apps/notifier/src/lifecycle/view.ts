@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { evolve, initialBook, type BookConfig, type BookState } from '@vgpu-twin/alerting';
 import {
+  isAlertChange,
   Streams,
   type AlertView,
   type IncidentView,
@@ -27,17 +28,8 @@ export interface LifecyclePush {
 
 /** The rooms a lifecycle event belongs to (cluster, host, GPU, VM); none for notification bookkeeping. */
 export function lifecycleRooms(event: LifecycleEvent, clusters: () => Iterable<string>): string[] {
+  if (isAlertChange(event)) return alertRooms(event.data.alert);
   switch (event.type) {
-    case 'alert.opened':
-    case 'alert.acknowledged':
-    case 'alert.silenced':
-    case 'alert.unsilenced':
-    case 'alert.inhibited':
-    case 'alert.uninhibited':
-    case 'alert.flapping':
-    case 'alert.settled':
-    case 'alert.closed':
-      return alertRooms(event.data.alert);
     case 'incident.opened':
     case 'incident.updated':
     case 'incident.resolved': {

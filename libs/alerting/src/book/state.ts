@@ -1,4 +1,11 @@
-import type { AlertState, AlertView, IncidentView, LifecycleEvent, SilenceView } from '@vgpu-twin/contracts';
+import {
+  isAlertChange,
+  type AlertState,
+  type AlertView,
+  type IncidentView,
+  type LifecycleEvent,
+  type SilenceView,
+} from '@vgpu-twin/contracts';
 
 /** How the lifecycle decides: Alertmanager's timing, flap damping, the receivers it notifies. */
 export interface BookConfig {
@@ -166,25 +173,17 @@ function remember(state: BookState, alertId: string): void {
 /** Folds one lifecycle event into the state. Pure in the state: the same events give the same state. */
 export function evolve(state: BookState, event: LifecycleEvent): void {
   const at = Date.parse(event.ts);
+  if (isAlertChange(event)) {
+    const view = event.data.alert;
+    remember(state, view.alertId);
+    if (view.state === 'resolved') state.alerts.delete(view.alertId);
+    else state.alerts.set(view.alertId, view);
+    trackFlap(state, event.type, view, at);
+    trackGroup(state, view, at);
+    trackAlertmanager(state, view);
+    return;
+  }
   switch (event.type) {
-    case 'alert.opened':
-    case 'alert.acknowledged':
-    case 'alert.silenced':
-    case 'alert.unsilenced':
-    case 'alert.inhibited':
-    case 'alert.uninhibited':
-    case 'alert.flapping':
-    case 'alert.settled':
-    case 'alert.closed': {
-      const view = event.data.alert;
-      remember(state, view.alertId);
-      if (view.state === 'resolved') state.alerts.delete(view.alertId);
-      else state.alerts.set(view.alertId, view);
-      trackFlap(state, event.type, view, at);
-      trackGroup(state, view, at);
-      trackAlertmanager(state, view);
-      return;
-    }
     case 'incident.opened':
     case 'incident.updated': {
       const inc = event.data.incident;
