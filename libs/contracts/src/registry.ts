@@ -37,6 +37,7 @@ const registrations: readonly Registration[] = [
 ];
 
 const byKey = new Map(registrations.map((r) => [`${r.type}@${r.version}`, r]));
+const knownTypes: ReadonlySet<string> = new Set(registrations.map((r) => r.type));
 const typesByStream = new Map<StreamName, Set<string>>();
 for (const r of registrations) {
   const set = typesByStream.get(r.stream) ?? new Set<string>();
@@ -98,7 +99,7 @@ export function parseEvent(raw: unknown, stream?: StreamName): ParseResult<Domai
   if (typeof type !== 'string')
     return { ok: false, issues: [{ path: 'type', message: 'is required (a string)' }] };
   const allowed = stream ? typesByStream.get(stream) : undefined;
-  if (!registrations.some((r) => r.type === type) || (allowed && !allowed.has(type))) {
+  if (!knownTypes.has(type) || (allowed && !allowed.has(type))) {
     const known = [...(allowed ?? new Set(registrations.map((r) => r.type)))].join(', ');
     return {
       ok: false,
