@@ -20,6 +20,7 @@ const twinEnv = {
   TWIN_PORT: '0',
   TWIN_INSTANCE_ID: 'crash-test',
   TWIN_SNAPSHOT_EVERY: '300', // events between snapshots: several per run
+  TWIN_SNAPSHOT_MIN_INTERVAL_MS: '0',
   TWIN_MAX_BATCH: '20', // small batches: many commit points to be killed between
   TWIN_SUSTAIN_SAMPLES: '5',
 };

@@ -24,6 +24,8 @@ export const TwinConfigSchema = z
     DATABASE_URL: z.string().optional(),
     /** A snapshot after this many events. */
     TWIN_SNAPSHOT_EVERY: envInt(10_000, 1),
+    /** …but at most one snapshot this often (ms): a snapshot serialises the whole state. */
+    TWIN_SNAPSHOT_MIN_INTERVAL_MS: envInt(30_000),
     /** Snapshots kept per instance: more lets replays start from snapshots further back. */
     TWIN_SNAPSHOT_KEEP: envInt(3, 1),
     /** Records applied and committed at a time. */

@@ -40,8 +40,10 @@ export interface TwinProcessorOptions {
   readonly maxBatchSize?: number;
   /** Where snapshots go; without one the twin rebuilds from the log on every start. */
   readonly snapshots?: SnapshotStore;
-  /** Take a snapshot after this many events. */
+  /** Take a snapshot after this many events… */
   readonly snapshotEvery?: number;
+  /** …but not sooner than this after the last one (a snapshot serialises the whole state). */
+  readonly snapshotMinIntervalMs?: number;
   /** Alert ids looked up in the alerts stream on start: a crash after writing alerts but before committing must not repeat them. */
   readonly recentAlertsChecked?: number;
   /** Told after each live batch: how many events it applied and what the twin said (metrics). */
@@ -218,9 +220,18 @@ export class TwinProcessor {
       await this.emit(emitted);
       this.options.onApplied?.(events.length, emitted);
     }
-    this.sinceSnapshot += batch.length;
-    if (this.options.snapshots && this.sinceSnapshot >= (this.options.snapshotEvery ?? 10_000))
-      await this.snapshot();
+    this.sinceSnapshot += events.length; // events, not records: a packed record holds many
+    if (this.options.snapshots && this.snapshotDue()) await this.snapshot();
+  }
+
+  /**
+   * At 10k samples/s, a snapshot every 10,000 events was one a second, each a synchronous
+   * serialisation of the whole state: the twin fell behind (bench/RESULTS.md, alert latency).
+   */
+  private snapshotDue(): boolean {
+    if (this.sinceSnapshot < (this.options.snapshotEvery ?? 10_000)) return false;
+    const min = this.options.snapshotMinIntervalMs ?? 0;
+    return this.lastSnapshotAtMs === null || Date.now() - this.lastSnapshotAtMs >= min;
   }
 
   private async emit(outputs: readonly TwinOutput[]): Promise<void> {

@@ -155,6 +155,7 @@ export class TwinModule {
               instanceId: config.TWIN_INSTANCE_ID,
               maxBatchSize: config.TWIN_MAX_BATCH,
               snapshotEvery: config.TWIN_SNAPSHOT_EVERY,
+              snapshotMinIntervalMs: config.TWIN_SNAPSHOT_MIN_INTERVAL_MS,
               ...(snapshots ? { snapshots } : {}),
               onApplied: (events, outputs) => {
                 metrics.twinEventsApplied.inc(events);

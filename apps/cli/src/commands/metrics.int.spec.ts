@@ -23,7 +23,7 @@ describe('metrics and health of the all-in-one process', () => {
     const port = await freePort();
     stop = await start(
       { port: String(port), simulator: false },
-      { VGPU_TWIN_DATA_DIR: dir, TWIN_SNAPSHOT_STORE: 'sqlite', TWIN_SNAPSHOT_EVERY: '5' },
+      { VGPU_TWIN_DATA_DIR: dir, TWIN_SNAPSHOT_STORE: 'sqlite', TWIN_SNAPSHOT_EVERY: '5', TWIN_SNAPSHOT_MIN_INTERVAL_MS: '0' },
     );
     base = `http://127.0.0.1:${port}`;
     const post = (path: string, events: unknown[]) =>
