@@ -1,6 +1,6 @@
 import { Progress } from '../progress';
 import { Streams, SchedulingPolicy, type StreamName } from '@vgpu-twin/contracts';
-import type { EventLog, PartitionRange, RangeReader } from '@vgpu-twin/event-log';
+import type { EventLog, LogRecord, PartitionRange, RangeReader } from '@vgpu-twin/event-log';
 import {
   decodeRecords,
   embeddedLogFile,
@@ -35,10 +35,14 @@ export interface ReplayCommandOptions {
   readonly fromBeginning?: boolean;
 }
 
-/** Records pulled from one partition at a time: bounds memory whatever the window's size. */
-const READ_CHUNK = 10_000;
-/** Telemetry read past the first record later than --to: event time is not monotonic in a partition. */
-const LATE_SLACK = 50_000;
+/**
+ * Records pulled from one partition at a time: bounds memory whatever the window's size. Records,
+ * not events: a packed record holds up to INGEST_PACK_MAX_EVENTS (500) events, so chunks are
+ * small and each record is decoded only when the merge reaches it.
+ */
+const READ_CHUNK = 200;
+/** Telemetry records read past the first one later than --to: event time is not monotonic in a partition. */
+const LATE_SLACK = 2_000;
 
 const rank = (stream: string) => (stream === Streams.inventory ? 0 : 1);
 
@@ -46,6 +50,10 @@ interface Cursor {
   readonly partition: number;
   readonly rank: number;
   readonly reader: RangeReader;
+  /** The chunk read, and the next of its records to decode. */
+  records: readonly LogRecord[];
+  next: number;
+  /** The events of the record being merged. */
   buffer: readonly Decoded[];
   at: number;
   done: boolean;
@@ -91,16 +99,21 @@ async function mergeLog(
   let read = 0;
   const fill = async (c: Cursor): Promise<void> => {
     while (c.at >= c.buffer.length && !c.done) {
+      if (c.next < c.records.length) {
+        const decoded = decodeRecords([c.records[c.next++]!]);
+        bad += decoded.bad.length;
+        c.buffer = decoded.events;
+        c.at = 0;
+        continue;
+      }
       const records = await c.reader.next(c.partition);
       if (records.length === 0) {
         c.done = true;
         break;
       }
       read += records.length;
-      const decoded = decodeRecords(records);
-      bad += decoded.bad.length;
-      c.buffer = decoded.events;
-      c.at = 0;
+      c.records = records;
+      c.next = 0;
       progress(read, total);
     }
   };
@@ -119,7 +132,16 @@ async function mergeLog(
       const reader = await log.openReader(stream, ranges, READ_CHUNK);
       readers.push(reader);
       for (const r of ranges)
-        cursors.push({ partition: r.partition, rank: rank(stream), reader, buffer: [], at: 0, done: false });
+        cursors.push({
+          partition: r.partition,
+          rank: rank(stream),
+          reader,
+          records: [],
+          next: 0,
+          buffer: [],
+          at: 0,
+          done: false,
+        });
     }
     for (const c of cursors) await fill(c);
     let live = cursors.filter((c) => c.at < c.buffer.length);
