@@ -50,6 +50,9 @@ const levels = {
  * murmur2 function as Kafka's default partitioner (and the embedded log). Consumers use `eachBatch`
  * and commit a batch's offsets only after the handler's promise resolves.
  */
+/** Characters of keys and values per produce request: half the broker's 1 MiB batch limit, room for multi-byte UTF-8. */
+const SEND_BYTES = 512 * 1024;
+
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly partitions = new Map<string, number>();
@@ -175,7 +178,32 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
+  /**
+   * The broker takes at most `message.max.bytes` (1 MiB by default) per partition's batch: a large
+   * request goes as several sends of at most SEND_BYTES each, one after another (order kept).
+   */
   private async appendOnce(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
+    const out: Appended[] = [];
+    let from = 0;
+    while (from < records.length) {
+      let bytes = 0;
+      let to = from;
+      while (to < records.length && (to === from || bytes + records[to]!.value.length <= SEND_BYTES)) {
+        bytes += records[to]!.value.length + records[to]!.key.length;
+        to++;
+      }
+      out.push(
+        ...(await this.sendOnce(
+          stream,
+          from === 0 && to === records.length ? records : records.slice(from, to),
+        )),
+      );
+      from = to;
+    }
+    return out;
+  }
+
+  private async sendOnce(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
     const n = await this.partitionCount(stream);
     const producer = await this.getProducer();
     const partitionOf = records.map((r) => partitionFor(r.key, n));

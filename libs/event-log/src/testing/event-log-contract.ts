@@ -62,6 +62,28 @@ export function eventLogContract(name: string, makeHarness: () => Promise<EventL
       expect((await h.log.read(stream, 0, 2, 1)).map((r) => r.offset)).toEqual([2]);
     });
 
+    it('appends one request larger than a broker takes in one batch (1 MiB), all of it, in order', async () => {
+      const stream = unique('large');
+      await h.log.ensureStreams([{ name: stream, partitions: 1 }]);
+      // 3,000 records of ~600 B on one partition: ~1.8 MB, past Kafka's default message.max.bytes
+      const pad = 'x'.repeat(580);
+      const records = Array.from({ length: 3000 }, (_, i) => ({
+        key: 'inventory',
+        value: JSON.stringify({ i, pad }),
+        timestamp: 1_700_000_000_000 + i,
+      }));
+      const appended = await h.log.append(stream, records);
+      expect(appended.map((a) => a.offset)).toEqual(records.map((_, i) => i));
+      const read: number[] = [];
+      for (let from = 0; from < 3000;) {
+        const got = await h.log.read(stream, 0, from, 1000);
+        read.push(...got.map((r) => (JSON.parse(r.value) as { i: number }).i));
+        from += got.length;
+        if (got.length === 0) break;
+      }
+      expect(read).toEqual(records.map((_, i) => i));
+    });
+
     it('reads ranges of several partitions, each at its own pace, in bounded chunks', async () => {
       const stream = unique('ranges');
       await h.log.ensureStreams([{ name: stream, partitions: 4 }]);
