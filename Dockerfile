@@ -43,9 +43,6 @@ COPY --from=build /app/models/default models/default
 RUN mkdir /data && chown node:node /data \
   && ln -s /app/apps/cli/bin/vgpu-twin.js /usr/local/bin/vgpu-twin
 USER node
-# A larger young generation: ingest parses and re-serialises large JSON bodies, and with V8's
-# default semi-space GC took ~15% of its CPU (bench/RESULTS.md, "Ingest throughput"): ~1.2x samples/s.
-ENV NODE_OPTIONS=--max-semi-space-size=64
 EXPOSE 8080 8081 8082 8083
 ENTRYPOINT ["node"]
 CMD ["dist/apps/cli/src/main.js", "start"]
