@@ -254,9 +254,13 @@ export class DashboardReadModel {
     }
   }
 
-  /** The rooms of a gpu (and VM): what `route` computes, for events read back from the log. */
+  /** The socket.io rooms of a GPU (and VM): its own, its host's and its cluster's. */
   roomsFor(gpuId: string, vmId?: string): string[] {
-    return this.route('alert', { type: 'telemetry.gpu_sample' } as DomainEvent, gpuId, vmId).rooms;
+    const gpu = this.gpus.get(gpuId);
+    const rooms = [`gpu:${gpuId}`];
+    if (gpu) rooms.push(`host:${gpu.hostId}`, `cluster:${gpu.clusterId}`);
+    if (vmId) rooms.push(`vm:${vmId}`);
+    return rooms;
   }
 
   snapshot(): DashboardState {
@@ -314,11 +318,7 @@ export class DashboardReadModel {
   }
 
   private route(channel: Routed['channel'], event: DomainEvent, gpuId: string, vmId?: string): Routed {
-    const gpu = this.gpus.get(gpuId);
-    const rooms = [`gpu:${gpuId}`];
-    if (gpu) rooms.push(`host:${gpu.hostId}`, `cluster:${gpu.clusterId}`);
-    if (vmId) rooms.push(`vm:${vmId}`);
-    return { rooms, channel, event };
+    return { rooms: this.roomsFor(gpuId, vmId), channel, event };
   }
 
   private pushFeed(event: AlertEvent): void {

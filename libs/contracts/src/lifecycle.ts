@@ -219,7 +219,8 @@ export const operatorSchemas = [
   OperatorSilenceCreated,
   OperatorSilenceExpired,
 ] as const;
-export const lifecycleSchemas = [
+/** The `alert.*` changes: each carries `{alert, from, reason, actor}`. */
+export const alertChangeSchemas = [
   AlertOpened,
   AlertAcknowledged,
   AlertSilenced,
@@ -229,6 +230,9 @@ export const lifecycleSchemas = [
   AlertFlapping,
   AlertSettled,
   AlertClosed,
+] as const;
+export const lifecycleSchemas = [
+  ...alertChangeSchemas,
   IncidentOpened,
   IncidentUpdated,
   IncidentResolved,
@@ -243,17 +247,7 @@ export const notificationSchemas = [NotificationRequested] as const;
 
 export type OperatorCommand = z.infer<(typeof operatorSchemas)[number]>;
 export type LifecycleEvent = z.infer<(typeof lifecycleSchemas)[number]>;
-export type AlertChangeEvent = z.infer<
-  | typeof AlertOpened
-  | typeof AlertAcknowledged
-  | typeof AlertSilenced
-  | typeof AlertUnsilenced
-  | typeof AlertInhibited
-  | typeof AlertUninhibited
-  | typeof AlertFlapping
-  | typeof AlertSettled
-  | typeof AlertClosed
->;
+export type AlertChangeEvent = z.infer<(typeof alertChangeSchemas)[number]>;
 export type IncidentChangeEvent = z.infer<
   typeof IncidentOpened | typeof IncidentUpdated | typeof IncidentResolved
 >;
@@ -265,19 +259,7 @@ export type NotificationEvent = z.infer<
 >;
 export type NotificationRequested = z.infer<typeof NotificationRequested>;
 
-const ALERT_CHANGES: ReadonlySet<string> = new Set(
-  [
-    AlertOpened,
-    AlertAcknowledged,
-    AlertSilenced,
-    AlertUnsilenced,
-    AlertInhibited,
-    AlertUninhibited,
-    AlertFlapping,
-    AlertSettled,
-    AlertClosed,
-  ].map((s) => s.shape.type.value),
-);
+const ALERT_CHANGES: ReadonlySet<string> = new Set(alertChangeSchemas.map((s) => s.shape.type.value));
 const NOTIFIER_TYPES: ReadonlySet<string> = new Set(
   [...operatorSchemas, ...lifecycleSchemas, ...notificationSchemas].map((s) => s.shape.type.value),
 );

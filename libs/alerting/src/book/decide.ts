@@ -5,6 +5,7 @@ import type {
   AlertView,
   IncidentView,
   LifecycleEvent,
+  Matcher,
   NotificationRequested,
   OperatorCommand,
   PlacementSuggested,
@@ -12,6 +13,14 @@ import type {
 } from '@vgpu-twin/contracts';
 import { fingerprint } from '../fingerprint';
 import { compileMatchers } from '../matchers';
+
+/** A silence's matchers compiled once (its regexes), not for every alert it is checked against. */
+const compiled = new WeakMap<readonly Matcher[], (labels: Readonly<Record<string, string>>) => boolean>();
+function matcherOf(ms: readonly Matcher[]): (labels: Readonly<Record<string, string>>) => boolean {
+  let f = compiled.get(ms);
+  if (!f) compiled.set(ms, (f = compileMatchers(ms)));
+  return f;
+}
 import { evolve, incidentKey, stateOf, type BookState } from './state';
 import { notify } from './notify';
 
@@ -296,12 +305,12 @@ class Decider {
   private silencesMatching(labels: Readonly<Record<string, string>>): string[] {
     const out: string[] = [];
     for (const s of this.state.silences.values())
-      if (s.state === 'active' && compileMatchers(s.matchers)(labels)) out.push(s.silenceId);
+      if (s.state === 'active' && matcherOf(s.matchers)(labels)) out.push(s.silenceId);
     return out;
   }
 
   private applySilence(s: SilenceView): void {
-    const match = compileMatchers(s.matchers);
+    const match = matcherOf(s.matchers);
     for (const a of [...this.state.alerts.values()]) {
       if (a.silencedBy.includes(s.silenceId) || !match(a.labels)) continue;
       this.change(

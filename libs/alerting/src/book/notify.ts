@@ -27,7 +27,6 @@ export function notify(
     if (!isDue(state, g, now)) continue;
     const items = reportable(state, g);
     if (items.length === 0) continue;
-    const status = items.some((i) => i.status === 'firing') ? 'firing' : 'resolved';
     // a flapping fingerprint is told as firing whatever its newest episode is doing
     const alerts = items.map((i) =>
       i.status === 'resolved'
@@ -49,22 +48,7 @@ export function notify(
         externalURL: config.externalURL,
       });
       notifications.push(request(notificationId, ts, ref, body));
-      lifecycle.push({
-        id: `${notificationId}/queued`,
-        type: 'notification.queued',
-        version: 1,
-        ts,
-        source: 'notifier',
-        data: {
-          ...ref,
-          status,
-          alerts: items.map((i) => ({
-            alertId: i.view.alertId,
-            fingerprint: i.view.fingerprint,
-            status: i.status,
-          })),
-        },
-      });
+      lifecycle.push(queued(ts, ref, items));
     }
   }
   if (config.alertmanager) {
@@ -92,22 +76,7 @@ export function notify(
         { externalURL: config.externalURL, now: ts, resendMs: config.alertmanagerResendMs },
       );
       notifications.push(request(notificationId, ts, ref, body));
-      lifecycle.push({
-        id: `${notificationId}/queued`,
-        type: 'notification.queued',
-        version: 1,
-        ts,
-        source: 'notifier',
-        data: {
-          ...ref,
-          status: due.some((d) => d.status === 'firing') ? 'firing' : 'resolved',
-          alerts: due.map((d) => ({
-            alertId: d.view.alertId,
-            fingerprint: d.view.fingerprint,
-            status: d.status,
-          })),
-        },
-      });
+      lifecycle.push(queued(ts, ref, due));
     }
   }
   return { lifecycle, notifications };
@@ -123,6 +92,30 @@ function isDue(state: BookState, g: GroupState, now: number): boolean {
     (a) => a.state === 'firing' && !state.flaps.get(a.fingerprint)?.flapping,
   );
   return repeatable && now >= g.lastFlushAt + repeatIntervalMs;
+}
+
+/** The lifecycle's record of a queued notification: what it told the receiver of each alert. */
+function queued(
+  ts: string,
+  ref: Omit<NotificationRequested['data'], 'body'>,
+  items: readonly { view: AlertView; status: 'firing' | 'resolved' }[],
+): LifecycleEvent {
+  return {
+    id: `${ref.notificationId}/queued`,
+    type: 'notification.queued',
+    version: 1,
+    ts,
+    source: 'notifier',
+    data: {
+      ...ref,
+      status: items.some((i) => i.status === 'firing') ? 'firing' : 'resolved',
+      alerts: items.map((i) => ({
+        alertId: i.view.alertId,
+        fingerprint: i.view.fingerprint,
+        status: i.status,
+      })),
+    },
+  };
 }
 
 function request(
