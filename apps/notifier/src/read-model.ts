@@ -1,3 +1,4 @@
+import { RecentIds } from '@vgpu-twin/alerting';
 import { isNotifierEvent } from '@vgpu-twin/contracts';
 import type {
   AlertEvent,
@@ -87,9 +88,8 @@ export class DashboardReadModel {
   /** Event time, never the wall clock: the latest ts of a twin or alert event. */
   private now = Number.NEGATIVE_INFINITY;
   private latestModel: { model: string; t: number } | null = null;
-  private readonly seen = new Set<string>();
-  private readonly seenRing: (string | undefined)[] = new Array<string | undefined>(100_000);
-  private seenNext = 0;
+  /** Event ids already applied: delivery is at least once. */
+  private readonly seen = new RecentIds(100_000);
 
   constructor(options: ReadModelOptions) {
     this.feedSize = options.feedSize;
@@ -103,7 +103,7 @@ export class DashboardReadModel {
 
   /** Applies an event; returns where to push it, or null (nothing to push, or a duplicate id). */
   apply(event: DomainEvent): Routed | null {
-    if (this.isDuplicate(event.id)) return null;
+    if (!this.seen.add(event.id)) return null;
     // the lifecycle has its own fold (libs/alerting's book); operators' commands are its input
     if (isNotifierEvent(event)) return null;
     switch (event.type) {
@@ -335,16 +335,5 @@ export class DashboardReadModel {
     const vm = this.vms.get(vmId);
     const gpu = vm ? this.gpus.get(vm.gpuId) : undefined;
     if (gpu) gpu.vms = gpu.vms.filter((v) => v !== vmId);
-  }
-
-  /** Events are delivered at least once: remember recent ids so a redelivery is not pushed twice. */
-  private isDuplicate(id: string): boolean {
-    if (this.seen.has(id)) return true;
-    this.seen.add(id);
-    const evicted = this.seenRing[this.seenNext];
-    if (evicted !== undefined) this.seen.delete(evicted);
-    this.seenRing[this.seenNext] = id;
-    this.seenNext = (this.seenNext + 1) % this.seenRing.length;
-    return false;
   }
 }

@@ -1,2 +1,3 @@
 export * from './formats';
 export * from './book';
+export * from './recent-ids';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { evolve, initialBook, type BookConfig, type BookState } from '@vgpu-twin/alerting';
+import { evolve, initialBook, RecentIds, type BookConfig, type BookState } from '@vgpu-twin/alerting';
 import {
   isAlertChange,
   Streams,
@@ -80,9 +80,8 @@ export class LifecycleView {
   private storePosition = -1;
   private applied = -1;
   private readonly listeners = new Set<(push: LifecyclePush) => void>();
-  private readonly seen = new Set<string>();
-  private readonly seenRing: (string | undefined)[] = new Array<string | undefined>(100_000);
-  private seenNext = 0;
+  /** Event ids already applied: delivery is at least once. */
+  private readonly seen = new RecentIds(100_000);
   private readonly waiters: {
     match: (e: LifecycleEvent) => boolean;
     resolve: (e: LifecycleEvent) => void;
@@ -151,7 +150,7 @@ export class LifecycleView {
       logger.warn(`skipped ${bad.length} undecodable lifecycle records, e.g. ${bad[0]!.reason}`);
     const fresh: { record: LogRecord; event: LifecycleEvent }[] = [];
     for (const { record, event } of events) {
-      if (this.isDuplicate(event.id)) continue;
+      if (!this.seen.add(event.id)) continue;
       fresh.push({ record, event: event as LifecycleEvent });
     }
     const toStore = fresh.filter((f) => f.record.offset > this.storePosition);
@@ -179,15 +178,5 @@ export class LifecycleView {
       }
     }
     if (batch.length > 0) this.applied = Math.max(this.applied, batch[batch.length - 1]!.offset);
-  }
-
-  private isDuplicate(id: string): boolean {
-    if (this.seen.has(id)) return true;
-    this.seen.add(id);
-    const evicted = this.seenRing[this.seenNext];
-    if (evicted !== undefined) this.seen.delete(evicted);
-    this.seenRing[this.seenNext] = id;
-    this.seenNext = (this.seenNext + 1) % this.seenRing.length;
-    return false;
   }
 }

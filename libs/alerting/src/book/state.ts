@@ -6,6 +6,7 @@ import {
   type LifecycleEvent,
   type SilenceView,
 } from '@vgpu-twin/contracts';
+import { RecentIds } from '../recent-ids';
 
 /** How the lifecycle decides: Alertmanager's timing, flap damping, the receivers it notifies. */
 export interface BookConfig {
@@ -105,9 +106,7 @@ export interface BookState {
   readonly am: Map<string, AmState>;
   readonly receivers: Map<string, ReceiverStats>;
   /** Alert ids the twin raised that were decided already (so a re-delivered raise is a no-op). */
-  readonly known: Set<string>;
-  readonly knownRing: (string | undefined)[];
-  knownNext: number;
+  readonly known: RecentIds;
 }
 
 const KNOWN_RING = 50_000;
@@ -140,9 +139,7 @@ export function initialBook(config: BookConfig = DEFAULT_BOOK_CONFIG): BookState
     groups: new Map(),
     am: new Map(),
     receivers,
-    known: new Set(),
-    knownRing: new Array<string | undefined>(KNOWN_RING),
-    knownNext: 0,
+    known: new RecentIds(KNOWN_RING),
   };
 }
 
@@ -161,21 +158,12 @@ export function isNotifiable(a: AlertView): boolean {
   return a.state === 'firing' || a.state === 'acknowledged' || a.state === 'flapping';
 }
 
-function remember(state: BookState, alertId: string): void {
-  if (state.known.has(alertId)) return;
-  const old = state.knownRing[state.knownNext];
-  if (old !== undefined) state.known.delete(old);
-  state.knownRing[state.knownNext] = alertId;
-  state.knownNext = (state.knownNext + 1) % state.knownRing.length;
-  state.known.add(alertId);
-}
-
 /** Folds one lifecycle event into the state. Pure in the state: the same events give the same state. */
 export function evolve(state: BookState, event: LifecycleEvent): void {
   const at = Date.parse(event.ts);
   if (isAlertChange(event)) {
     const view = event.data.alert;
-    remember(state, view.alertId);
+    state.known.add(view.alertId);
     if (view.state === 'resolved') state.alerts.delete(view.alertId);
     else state.alerts.set(view.alertId, view);
     trackFlap(state, event.type, view, at);
