@@ -72,6 +72,10 @@ describe('vgpu-twin replay on the embedded log', () => {
     await expect(run(['--from', at(0), '--to', at(1), '--out', dir, '--policy', 'fastest'])).rejects.toThrow(
       /--policy must be one of/,
     );
+    for (const workers of ['two', '-1', '65'])
+      await expect(run(['--from', at(0), '--to', at(1), '--out', dir, '--workers', workers])).rejects.toThrow(
+        /--workers must be a whole number from 0 to 64/,
+      );
     await expect(
       runReplay(
         { from: at(0), to: at(1), out: dir },

@@ -1,14 +1,12 @@
 import { Progress } from '../progress';
 import { Streams, SchedulingPolicy, type StreamName } from '@vgpu-twin/contracts';
-import type { EventLog, LogRecord, PartitionRange, RangeReader } from '@vgpu-twin/event-log';
+import type { EventLog } from '@vgpu-twin/event-log';
 import {
-  decodeRecords,
   embeddedLogFile,
   LogConfigSchema,
   loadConfig,
   type LogConfig,
   openEventLog,
-  type Decoded,
 } from '@vgpu-twin/service-kit';
 import {
   loadModel,
@@ -21,7 +19,9 @@ import {
 import { deserializeState, startReplay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { mergeLog, type MergeRange } from '../replay/merge';
 import { renderReportHtml } from '../replay/report-html';
 
 export interface ReplayCommandOptions {
@@ -33,31 +33,14 @@ export interface ReplayCommandOptions {
   readonly model?: string;
   /** Ignore snapshots: fold the whole log from its first event. */
   readonly fromBeginning?: boolean;
+  /** Worker threads that read and decode the log (0: this thread does); default one per core. */
+  readonly workers?: number;
 }
 
-/**
- * Records pulled from one partition at a time: bounds memory whatever the window's size. Records,
- * not events: a packed record holds up to INGEST_PACK_MAX_EVENTS (500) events, so chunks are
- * small and each record is decoded only when the merge reaches it.
- */
-const READ_CHUNK = 200;
 /** Telemetry records read past the first one later than --to: event time is not monotonic in a partition. */
 const LATE_SLACK = 2_000;
 
 const rank = (stream: string) => (stream === Streams.inventory ? 0 : 1);
-
-interface Cursor {
-  readonly partition: number;
-  readonly rank: number;
-  readonly reader: RangeReader;
-  /** The chunk read, and the next of its records to decode. */
-  records: readonly LogRecord[];
-  next: number;
-  /** The events of the record being merged. */
-  buffer: readonly Decoded[];
-  at: number;
-  done: boolean;
-}
 
 /** Which records of each partition the replay needs: from the snapshot's offsets up to --to (+ slack). */
 async function rangesOf(
@@ -65,100 +48,26 @@ async function rangesOf(
   stream: StreamName,
   toMs: number,
   startAt: Readonly<Record<string, number>>,
-): Promise<PartitionRange[]> {
+): Promise<MergeRange[]> {
   const ends = await log.endOffsets(stream);
   const stops = await log.offsetsForTimestamp(stream, toMs + 1);
-  return ends.map(({ partition, offset: end }) => ({
-    partition,
-    from: startAt[`${stream}/${partition}`] ?? 0,
-    // the inventory is small: read it whole
-    to:
-      stream === Streams.inventory
-        ? end
-        : Math.min(end, (stops.find((s) => s.partition === partition)?.offset ?? end) + LATE_SLACK),
-  }));
+  return ends
+    .map(({ partition, offset: end }) => ({
+      stream,
+      rank: rank(stream),
+      partition,
+      from: startAt[`${stream}/${partition}`] ?? 0,
+      // the inventory is small: read it whole
+      to:
+        stream === Streams.inventory
+          ? end
+          : Math.min(end, (stops.find((s) => s.partition === partition)?.offset ?? end) + LATE_SLACK),
+    }))
+    .filter((r) => r.from < r.to);
 }
 
-/**
- * Feeds every event of the inventory and telemetry streams up to `toMs` into `apply`, merged
- * across partitions by (event time, stream, partition, offset) — an order that depends only on
- * the log's contents — holding at most a chunk per partition in memory. Undecodable records are
- * counted and skipped.
- */
-async function mergeLog(
-  log: EventLog,
-  toMs: number,
-  startAt: Readonly<Record<string, number>>,
-  apply: (event: TwinInput) => void,
-  progress: (read: number, total: number) => void,
-): Promise<{ bad: number }> {
-  const cursors: Cursor[] = [];
-  const readers: RangeReader[] = [];
-  let total = 0;
-  let bad = 0;
-  let read = 0;
-  const fill = async (c: Cursor): Promise<void> => {
-    while (c.at >= c.buffer.length && !c.done) {
-      if (c.next < c.records.length) {
-        const decoded = decodeRecords([c.records[c.next++]!]);
-        bad += decoded.bad.length;
-        c.buffer = decoded.events;
-        c.at = 0;
-        continue;
-      }
-      const records = await c.reader.next(c.partition);
-      if (records.length === 0) {
-        c.done = true;
-        break;
-      }
-      read += records.length;
-      c.records = records;
-      c.next = 0;
-      progress(read, total);
-    }
-  };
-  const before = (a: Cursor, b: Cursor): boolean => {
-    const x = a.buffer[a.at]!;
-    const y = b.buffer[b.at]!;
-    if (x.event.ts !== y.event.ts) return x.event.ts < y.event.ts;
-    if (a.rank !== b.rank) return a.rank < b.rank;
-    if (a.partition !== b.partition) return a.partition < b.partition;
-    return x.record.offset < y.record.offset;
-  };
-  try {
-    for (const stream of [Streams.inventory, Streams.telemetry] as const) {
-      const ranges = (await rangesOf(log, stream, toMs, startAt)).filter((r) => r.from < r.to);
-      total += ranges.reduce((n, r) => n + r.to - r.from, 0);
-      const reader = await log.openReader(stream, ranges, READ_CHUNK);
-      readers.push(reader);
-      for (const r of ranges)
-        cursors.push({
-          partition: r.partition,
-          rank: rank(stream),
-          reader,
-          records: [],
-          next: 0,
-          buffer: [],
-          at: 0,
-          done: false,
-        });
-    }
-    for (const c of cursors) await fill(c);
-    let live = cursors.filter((c) => c.at < c.buffer.length);
-    while (live.length > 0) {
-      let next = live[0]!;
-      for (let i = 1; i < live.length; i++) if (before(live[i]!, next)) next = live[i]!;
-      apply(next.buffer[next.at]!.event as TwinInput);
-      if (++next.at >= next.buffer.length) {
-        await fill(next);
-        if (next.at >= next.buffer.length) live = live.filter((c) => c !== next);
-      }
-    }
-  } finally {
-    await Promise.all(readers.map((r) => r.close()));
-  }
-  return { bad };
-}
+/** Read workers by default: one per core (the merge and fold on this thread share them). */
+export const defaultReplayWorkers = (): number => Math.min(8, availableParallelism());
 
 const defaultLog = (m: string): void => void process.stderr.write(`${m}\n`);
 
@@ -209,11 +118,18 @@ export async function runReplay(
       (line, redraw) => (redraw ? void process.stderr.write(`\r${line}`) : log(line)),
       tty,
     );
+    const toMs = Date.parse(options.to);
+    const startAt = snapshot?.offsets ?? {};
+    const ranges = [
+      ...(await rangesOf(eventLog, Streams.inventory, toMs, startAt)),
+      ...(await rangesOf(eventLog, Streams.telemetry, toMs, startAt)),
+    ];
     const { bad } = await mergeLog(
       eventLog,
-      Date.parse(options.to),
-      snapshot?.offsets ?? {},
-      (event) => run.apply(event),
+      logConfig,
+      ranges,
+      options.workers ?? defaultReplayWorkers(),
+      (event) => run.apply(event as TwinInput),
       (n, total) => bar.update(n, total),
     );
     if (tty) process.stderr.write('\n');
@@ -301,6 +217,15 @@ export function registerReplayCommand(program: Command): void {
     .option(
       '--model <file>',
       'what if the twin had predicted with this interference model artifact (model.json, or a directory: its newest) from --from on',
+    )
+    .option(
+      '--workers <n>',
+      'worker threads that read and decode the log while this one merges and folds (0: none, all on one thread; default: one per core, at most 8)',
+      (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) > 64)
+          throw new InvalidArgumentError(`--workers must be a whole number from 0 to 64, got '${v}'`);
+        return Number(v);
+      },
     )
     .addHelpText(
       'after',
