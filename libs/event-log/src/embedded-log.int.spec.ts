@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,36 @@ eventLogContract('embedded SQLite', async () => {
 });
 
 describe('embedded log on a real SQLite file', () => {
+  it('makes new files with 16 KiB pages and keeps the page size of a file made before', async () => {
+    const pageSize = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true });
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = tempFile();
+    const log = new EmbeddedEventLog({ file: fresh });
+    await log.ensureStreams([{ name: 's', partitions: 1 }]);
+    await log.close();
+    expect(pageSize(fresh)).toBe(16_384); // the default: a packed record of 4 samples (~1.3 kB) fits in its page
+
+    // a log written before the default changed (SQLite's own default, 4 KiB): it stays so and reads back
+    const old = tempFile();
+    const before = new EmbeddedEventLog({ file: old, pageSize: 4_096 });
+    await before.ensureStreams([{ name: 's', partitions: 1 }]);
+    await before.append('s', [{ key: 'k', value: 'x'.repeat(3_000), timestamp: 1 }]);
+    await before.close();
+    const after = new EmbeddedEventLog({ file: old });
+    try {
+      expect(pageSize(old)).toBe(4_096);
+      expect((await after.read('s', 0, 0, 10)).map((r) => r.value.length)).toEqual([3_000]);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('survives a restart: append, close, reopen, read everything back in order', async () => {
     const file = tempFile();
     const first = new EmbeddedEventLog({ file });

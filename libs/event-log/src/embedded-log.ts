@@ -24,10 +24,9 @@ export interface EmbeddedLogOptions {
   readonly pollIntervalMs?: number;
   /** `FULL` fsyncs every append (nothing acknowledged is lost on power failure); `NORMAL` only on checkpoints. */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /** Bytes per SQLite page of a new file (default 16 KiB); a file that exists keeps its own. */
+  readonly pageSize?: number;
 }
-
-/** Bytes per SQLite page of a new log file. */
-const EMBEDDED_PAGE_SIZE = Number(process.env['VGPU_TWIN_EMBEDDED_PAGE_SIZE'] ?? 16384);
 
 interface RecordRow {
   partition: number;
@@ -61,7 +60,7 @@ export class EmbeddedEventLog implements EventLog {
     // A new file only (an existing one keeps its page size). Records are kept in a WITHOUT ROWID
     // table, whose rows spill into an overflow page of their own past ~1/16 of a page: with 4 KiB
     // pages a packed record of one GPU's samples (~1.3 kB) took 4.7 kB on disk, with 16 KiB ~1.4 kB.
-    this.db.pragma(`page_size = ${EMBEDDED_PAGE_SIZE}`);
+    this.db.pragma(`page_size = ${options.pageSize ?? 16_384}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
