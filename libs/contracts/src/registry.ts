@@ -36,7 +36,13 @@ const registrations: readonly Registration[] = [
   ...register(Streams.notifications, notificationSchemas),
 ];
 
-const byKey = new Map(registrations.map((r) => [`${r.type}@${r.version}`, r]));
+/** type → version → registration: looked up for every record decoded, without building a key string. */
+const byTypeVersion = new Map<string, Map<number, Registration>>();
+for (const r of registrations) {
+  const versions = byTypeVersion.get(r.type) ?? new Map<number, Registration>();
+  versions.set(r.version, r);
+  byTypeVersion.set(r.type, versions);
+}
 const knownTypes: ReadonlySet<string> = new Set(registrations.map((r) => r.type));
 const typesByStream = new Map<StreamName, Set<string>>();
 for (const r of registrations) {
@@ -109,7 +115,7 @@ export function parseEvent(raw: unknown, stream?: StreamName): ParseResult<Domai
   if (typeof version !== 'number') {
     return { ok: false, issues: [{ path: 'version', message: 'is required (an integer)' }] };
   }
-  const reg = byKey.get(`${type}@${version}`);
+  const reg = byTypeVersion.get(type)?.get(version);
   if (!reg) {
     const versions = registrations.filter((r) => r.type === type).map((r) => r.version);
     return {
