@@ -58,7 +58,12 @@ export class KafkaEventLog implements EventLog {
   private readonly partitions = new Map<string, number>();
   private readonly consumers = new Set<KafkaStreamConsumer>();
   private admin: Promise<Admin> | null = null;
-  private producer: Promise<Producer> | null = null;
+  /**
+   * One idempotent producer per stream: each sends one request at a time (maxInFlightRequests 1,
+   * which keeps a partition's order across retries), so with one for all, an alert waited behind
+   * whatever telemetry batch was in flight.
+   */
+  private readonly producers = new Map<string, Promise<Producer>>();
   private closed = false;
 
   constructor(private readonly options: KafkaLogOptions) {
@@ -90,9 +95,11 @@ export class KafkaEventLog implements EventLog {
     return this.admin;
   }
 
-  private getProducer(): Promise<Producer> {
+  private getProducer(stream: string): Promise<Producer> {
     this.assertOpen();
-    this.producer ??= (async () => {
+    const existing = this.producers.get(stream);
+    if (existing) return existing;
+    const created = (async () => {
       // idempotent: the broker drops a retried batch it already has, so retries cannot duplicate.
       const producer = this.kafka.producer({
         idempotent: true,
@@ -102,10 +109,11 @@ export class KafkaEventLog implements EventLog {
       await producer.connect();
       return producer;
     })().catch((e: unknown) => {
-      this.producer = null;
+      if (this.producers.get(stream) === created) this.producers.delete(stream);
       throw unavailable(e);
     });
-    return this.producer;
+    this.producers.set(stream, created);
+    return created;
   }
 
   async ensureStreams(specs: readonly StreamSpec[]): Promise<void> {
@@ -170,7 +178,7 @@ export class KafkaEventLog implements EventLog {
         e instanceof LogUnavailableError ||
         /PRODUCER_FENCED|PRODUCER_EPOCH|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER/i.test(String(e))
       ) {
-        this.resetProducer();
+        this.resetProducer(stream);
       }
       throw unavailable(e);
     } finally {
@@ -205,7 +213,7 @@ export class KafkaEventLog implements EventLog {
 
   private async sendOnce(stream: string, records: readonly AppendRecord[]): Promise<readonly Appended[]> {
     const n = await this.partitionCount(stream);
-    const producer = await this.getProducer();
+    const producer = await this.getProducer(stream);
     const partitionOf = records.map((r) => partitionFor(r.key, n));
     const metadata = await producer.send({
       topic: stream,
@@ -226,9 +234,9 @@ export class KafkaEventLog implements EventLog {
     });
   }
 
-  private resetProducer(): void {
-    const old = this.producer;
-    this.producer = null;
+  private resetProducer(stream: string): void {
+    const old = this.producers.get(stream);
+    this.producers.delete(stream);
     void old?.then((p) => p.disconnect()).catch(() => undefined);
   }
 
@@ -394,10 +402,9 @@ export class KafkaEventLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.stop()));
-    const producer = this.producer;
     const admin = this.admin;
     await Promise.all([
-      producer?.then((p) => p.disconnect()).catch(() => undefined),
+      ...[...this.producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)),
       admin?.then((a) => a.disconnect()).catch(() => undefined),
     ]);
   }
