@@ -21,6 +21,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { writeJsonFile } from '../replay/json-file';
 import { mergeLog, type MergeRange } from '../replay/merge';
 import { renderReportHtml } from '../replay/report-html';
 
@@ -165,7 +166,7 @@ export function writeReport(report: ReplayReport, out: string): { json: string; 
   mkdirSync(out, { recursive: true });
   const json = join(out, 'report.json');
   const html = join(out, 'report.html');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeJsonFile(json, report);
   writeFileSync(html, renderReportHtml(report));
   return { json, html };
 }
