@@ -18,7 +18,8 @@ import {
 } from '@vgpu-twin/twin';
 import { deserializeState, startReplay, type ReplayReport, type TwinInput } from '@vgpu-twin/twin-core';
 import { type Command, InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonFile } from '../replay/json-file';
@@ -240,7 +241,12 @@ export function registerReplayCommand(program: Command): void {
       if (opts.from > opts.to)
         throw new InvalidArgumentError(`--from (${opts.from}) is after --to (${opts.to})`);
       const report = await runReplay(opts);
+      const started = performance.now();
       const files = writeReport(report, opts.out);
+      const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
+      process.stderr.write(
+        `replay: wrote ${files.json} (${mb(files.json)}) and ${files.html} (${mb(files.html)}) in ${((performance.now() - started) / 1e3).toFixed(1)} s\n`,
+      );
       process.stdout.write(
         `${JSON.stringify({ ...files, alerts: report.alerts.length, gpus: report.gpus.length, events: report.events })}\n`,
       );
