@@ -4,8 +4,9 @@
  * cluster, one sample each) at the ingest service (bench/ingest-throughput/server.ts, booted as
  * apps/ingest/src/main.ts boots it, in its own process) on EVENT_LOG=kafka and EVENT_LOG=embedded,
  * with INGEST_PACK_MAX_EVENTS=500 (packed: one log record per GPU per request) and 1 (one record
- * per sample, the old encoding). The inventory (host, GPUs, VMs, workload profiles) is registered
- * first through POST /v1/inventory.
+ * per sample, the old encoding), in one process or, for the configurations ending in `-w<N>`,
+ * with INGEST_WORKERS=N (a node:cluster primary and N workers sharing the port). The inventory
+ * (host, GPUs, VMs, workload profiles) is registered first through POST /v1/inventory.
  *
  *   SWC_NODE_PROJECT=tsconfig.json KAFKAJS_NO_PARTITIONER_WARNING=1 \
  *     node -r @swc-node/register bench/ingest-throughput/ingest-throughput.bench.ts
@@ -13,19 +14,22 @@
  * Env: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_BROKER_PID (the broker's pid, for its CPU time;
  * default: the pid deploy/local/kafka-status.sh prints), BENCH_RUNS (3), BENCH_SECONDS (20),
  * BENCH_CONNECTIONS (8), BENCH_SAMPLES (1000 per request), BENCH_CONFIGS (comma list of
- * kafka-500,kafka-1,embedded-500,embedded-1), INGEST_NODE_ARGS (node flags for the ingest process,
- * e.g. `--cpu-prof --cpu-prof-dir=/tmp/ingest-prof`).
+ * kafka-500,kafka-1,embedded-500,embedded-1,kafka-500-w2,embedded-500-w2: log-pack[-w<workers>]),
+ * INGEST_NODE_ARGS (node flags for the ingest process and its workers, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/ingest-prof`: one profile per process).
  *
  * Each run starts a fresh ingest process (fresh topic prefix / data folder) per configuration;
  * runs rotate the order of the configurations so load from other processes hits them alike. Counted:
  * 2xx responses × samples per request / measured seconds, after a 3 s warm-up. CPU: utime+stime of
- * the ingest process and of the broker from /proc over the measured window, as cores (CPU s / wall s).
+ * the ingest processes (the one process, or the primary and every worker, summed) and of the broker
+ * from /proc over the measured window, as cores (CPU s / wall s); the load generator's is this
+ * process's own (autocannon runs in it).
  * Raw runs go to bench/ingest-throughput/results.json. Topics created are deleted at the end.
  */
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +42,14 @@ const CONNECTIONS = Number.parseInt(process.env.BENCH_CONNECTIONS ?? '8', 10);
 const SAMPLES = Number.parseInt(process.env.BENCH_SAMPLES ?? '1000', 10);
 const VMS_PER_GPU = 4;
 const GPUS = Math.ceil(SAMPLES / VMS_PER_GPU);
-const CONFIGS = (process.env.BENCH_CONFIGS ?? 'kafka-500,kafka-1,embedded-500,embedded-1').split(',');
+const CONFIGS = (
+  process.env.BENCH_CONFIGS ?? 'kafka-500,kafka-1,embedded-500,embedded-1,kafka-500-w2,embedded-500-w2'
+).split(',');
+/** `kafka-500-w2`: the log, INGEST_PACK_MAX_EVENTS and INGEST_WORKERS (1 without `-w`). */
+function parseConfig(config: string): { logKind: string; pack: string; workers: number } {
+  const [logKind, pack, w] = config.split('-') as [string, string, string | undefined];
+  return { logKind, pack, workers: w === undefined ? 1 : Number(w.slice(1)) };
+}
 const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,6 +80,24 @@ function cpuSeconds(pid: number | null): number {
     return Number.NaN;
   }
 }
+/** A process and its descendants (an ingest pool's primary and workers), from /proc's ppid fields. */
+function processTree(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++)
+    for (const [pid, ppid] of parent) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+const sum = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
 function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -207,6 +236,8 @@ async function stopServer(s: Server): Promise<void> {
 interface Run {
   readonly config: string;
   readonly run: number;
+  readonly workers: number;
+  readonly ingestProcesses: number;
   readonly seconds: number;
   readonly requests2xx: number;
   readonly non2xx: number;
@@ -222,7 +253,7 @@ interface Run {
 }
 
 async function measure(config: string, run: number, body: string, broker: number | null): Promise<Run> {
-  const [logKind, pack] = config.split('-') as [string, string];
+  const { logKind, pack, workers } = parseConfig(config);
   const prefix = `bench-ingest-${process.pid}-${config}-${run}-`;
   const dataDir = mkdtempSync(join(tmpdir(), 'vgpu-ingest-bench-'));
   prefixes.push(prefix);
@@ -233,6 +264,7 @@ async function measure(config: string, run: number, body: string, broker: number
     VGPU_TWIN_DATA_DIR: dataDir,
     INGEST_PORT: '0',
     INGEST_PACK_MAX_EVENTS: pack,
+    INGEST_WORKERS: String(workers),
     INGEST_KEY_STORE: 'none',
     // the default 200 requests/s per client is a production guard, not what is measured
     INGEST_RATE_LIMIT_PER_S: '0',
@@ -264,17 +296,27 @@ async function measure(config: string, run: number, body: string, broker: number
       pipelining: 1,
     };
     await autocannon({ ...opts, duration: WARMUP_S });
-    const pid = server.child.pid!;
-    const c0 = cpuSeconds(pid);
+    const pids = processTree(server.child.pid!);
+    if (pids.length !== (workers > 1 ? workers + 1 : 1))
+      throw new Error(
+        `expected ${workers} workers under pid ${server.child.pid}, found processes ${pids.join(', ')}`,
+      );
+    const cpu = (): number => sum(pids.map(cpuSeconds));
+    const c0 = cpu();
     const b0 = cpuSeconds(broker);
     const g0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await autocannon({ ...opts, duration: SECONDS });
     const seconds = (performance.now() - t0) / 1000;
     const g = process.cpuUsage(g0);
+    const after = processTree(server.child.pid!);
+    if (after.join() !== pids.join())
+      log(`${config} run ${run}: ingest processes changed: ${pids.join(', ')} → ${after.join(', ')}`);
     const r: Run = {
       config,
       run,
+      workers,
+      ingestProcesses: pids.length,
       seconds,
       requests2xx: result['2xx'],
       non2xx: result.non2xx,
@@ -282,17 +324,18 @@ async function measure(config: string, run: number, body: string, broker: number
       samplesPerS: (result['2xx'] * SAMPLES) / seconds,
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
-      ingestCores: (cpuSeconds(pid) - c0) / seconds,
+      ingestCores: (cpu() - c0) / seconds,
       brokerCores: (cpuSeconds(broker) - b0) / seconds,
       generatorCores: (g.user + g.system) / 1e6 / seconds,
-      ingestRssMb: rssMb(pid),
+      ingestRssMb: sum(pids.map(rssMb)),
       loadavg1: loadavg()[0]!,
     };
     log(
       `${config} run ${run}: ${Math.round(r.samplesPerS).toLocaleString('en-US')} samples/s ` +
         `(${r.requests2xx} × ${SAMPLES}, non-2xx ${r.non2xx}, errors ${r.errors}), p50 ${r.latencyP50Ms} ms, ` +
         `p99 ${r.latencyP99Ms} ms, ingest ${r.ingestCores.toFixed(2)} cores, broker ${r.brokerCores.toFixed(2)}, ` +
-        `generator ${r.generatorCores.toFixed(2)}, RSS ${Math.round(r.ingestRssMb)} MB`,
+        `generator ${r.generatorCores.toFixed(2)}, RSS ${Math.round(r.ingestRssMb)} MB ` +
+        `(${r.ingestProcesses} ingest processes), loadavg ${r.loadavg1.toFixed(2)}`,
     );
     return r;
   } finally {
@@ -340,6 +383,11 @@ async function main(): Promise<void> {
   } finally {
     if (CONFIGS.some((c) => c.startsWith('kafka'))) await deleteTopics();
   }
+  log(
+    `done; loadavg ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const file = join(__dirname, 'results.json');
   let json = `${JSON.stringify({ samples: SAMPLES, connections: CONNECTIONS, runs }, null, 2)}\n`;
   try {
@@ -356,22 +404,33 @@ async function main(): Promise<void> {
     return { config, rate: m((r) => r.samplesPerS), rs, m };
   });
   console.log(
-    '| log | INGEST_PACK_MAX_EVENTS | samples/s accepted (median) | runs | p50 / p99 ms per request | ingest cores | broker cores | generator cores | ingest RSS MB | non-2xx + errors |',
+    '| log | INGEST_PACK_MAX_EVENTS | INGEST_WORKERS | samples/s accepted (median) | runs | p50 / p99 ms per request | ingest cores | broker cores | generator cores | ingest RSS MB | load avg (1 min) | non-2xx + errors |',
   );
-  console.log('| --- | --: | --: | --- | --: | --: | --: | --: | --: | --: |');
+  console.log('| --- | --: | --: | --: | --- | --: | --: | --: | --: | --: | --: | --: |');
   for (const { config, rate, rs, m } of rows) {
-    const [logKind, pack] = config.split('-');
+    const { logKind, pack, workers } = parseConfig(config);
     console.log(
-      `| ${logKind} | ${pack} | **${Math.round(rate).toLocaleString('en-US')}** | ${rs.map((r) => Math.round(r.samplesPerS).toLocaleString('en-US')).join(', ')} | ` +
+      `| ${logKind} | ${pack} | ${workers} | **${Math.round(rate).toLocaleString('en-US')}** | ${rs.map((r) => Math.round(r.samplesPerS).toLocaleString('en-US')).join(', ')} | ` +
         `${m((r) => r.latencyP50Ms)} / ${m((r) => r.latencyP99Ms)} | ${m((r) => r.ingestCores).toFixed(2)} | ` +
         `${logKind === 'kafka' ? m((r) => r.brokerCores).toFixed(2) : '–'} | ${m((r) => r.generatorCores).toFixed(2)} | ` +
-        `${Math.round(m((r) => r.ingestRssMb))} | ${rs.reduce((a, r) => a + r.non2xx + r.errors, 0)} |`,
+        `${Math.round(m((r) => r.ingestRssMb))} | ${rs.map((r) => r.loadavg1.toFixed(1)).join(', ')} | ` +
+        `${rs.reduce((a, r) => a + r.non2xx + r.errors, 0)} |`,
     );
   }
   for (const logKind of ['kafka', 'embedded']) {
     const a = rows.find((r) => r.config === `${logKind}-500`);
     const b = rows.find((r) => r.config === `${logKind}-1`);
     if (a && b) console.log(`${logKind}: packed / unpacked = ${(a.rate / b.rate).toFixed(2)}×`);
+    for (const pool of rows.filter((r) => r.config.startsWith(`${logKind}-500-w`))) {
+      if (!a) continue;
+      const perRun = pool.rs.flatMap((r) => {
+        const single = a.rs.find((s) => s.run === r.run);
+        return single ? [r.samplesPerS / single.samplesPerS] : [];
+      });
+      console.log(
+        `${logKind}: ${pool.config} / ${a.config} = ${(pool.rate / a.rate).toFixed(2)}× (ratio of medians; per run ${perRun.map((x) => x.toFixed(2)).join(', ')})`,
+      );
+    }
   }
 }
 

@@ -1,16 +1,10 @@
 import 'reflect-metadata';
-import { bootService, loadConfig, runMain } from '@vgpu-twin/service-kit';
+import { loadConfig, runMain, serveService } from '@vgpu-twin/service-kit';
 import { IngestConfigSchema } from './config';
-import { IngestModule, configureIngestHttp } from './ingest.module';
+import { ingestService } from './service';
 
+// With INGEST_WORKERS > 1 this file is also what each worker runs (node:cluster forks it again).
 runMain(() => {
   const config = loadConfig(IngestConfigSchema);
-  return bootService({
-    name: 'Ingest',
-    port: config.INGEST_PORT,
-    modules: (_log, logConfig) => [IngestModule.forRoot(config, { dataDir: logConfig.VGPU_TWIN_DATA_DIR })],
-    bodyParser: false,
-    configure: (app) => configureIngestHttp(app, config),
-    banner: (url, log) => `ingest listening on ${url} (log: ${log.EVENT_LOG})`,
-  });
+  return serveService(ingestService(config), { workers: config.INGEST_WORKERS });
 });

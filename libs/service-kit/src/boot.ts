@@ -29,6 +29,8 @@ export interface ServiceDefinition {
   readonly shutdownHooks?: boolean;
   /** Where the service's log lines go (tests); default stdout. */
   readonly logTo?: DestinationStream;
+  /** Where the banner goes once the service listens; default stdout (a pool worker tells its primary). */
+  readonly announce?: (banner: string, port: number) => void;
 }
 
 /** Opens the configured log, composes the modules into one Nest app and listens. */
@@ -65,7 +67,9 @@ export async function bootService(
   const url = `http://localhost:${port}`;
   // The banner is for whoever started the process (where to point a browser), whatever LOG_LEVEL
   // says: plain lines on stdout. A JSON log also gets the fact as a line of its own.
-  process.stdout.write(`${def.banner(url, logConfig)}\n`);
+  const banner = def.banner(url, logConfig);
+  if (def.announce) def.announce(banner, port);
+  else process.stdout.write(`${banner}\n`);
   if (logging.format === 'json') new Logger(def.name).log({ url, port }, `listening on ${url}`);
   return app;
 }

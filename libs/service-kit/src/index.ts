@@ -6,3 +6,4 @@ export * from './logging';
 export * from './openapi';
 export * from './metrics';
 export * from './health';
+export * from './worker-pool';

@@ -27,6 +27,7 @@ export class Metrics {
 
   private readonly lagSources: { group: string; streams: readonly string[]; log: EventLog }[] = [];
   private readonly gauges = new Set<string>();
+  private scrapeSource: (() => Promise<string>) | null = null;
 
   constructor() {
     const registers = [this.registry];
@@ -114,6 +115,16 @@ export class Metrics {
           this.set({ group: r.group, stream: r.stream, partition: String(r.partition) }, r.lag);
       },
     });
+  }
+
+  /** What `GET /metrics` serves: this registry, or what `aggregateWith` was given (a worker pool's sum). */
+  exposition(): Promise<string> {
+    return this.scrapeSource ? this.scrapeSource() : this.registry.metrics();
+  }
+
+  /** Serves `source` at `GET /metrics` instead of this registry alone (a pool worker asks its primary). */
+  aggregateWith(source: () => Promise<string>): void {
+    this.scrapeSource = source;
   }
 
   /** Reports a consumer group's lag on these streams at every scrape. */

@@ -19,7 +19,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { HealthChecks } from './health';
 import { Metrics } from './metrics';
-import { ApiZodResponse } from './openapi';
+import { ApiZodResponse, ErrorBody } from './openapi';
 
 /** Injection token of the process's one EventLog. */
 export const EVENT_LOG = Symbol('EVENT_LOG');
@@ -50,13 +50,25 @@ class ObservabilityController {
     @Inject(HEALTH) private readonly health: HealthChecks,
   ) {}
 
-  @ApiOperation({ summary: 'Prometheus metrics of this process, in the text exposition format' })
+  @ApiOperation({
+    summary:
+      'Prometheus metrics of this process (of the whole pool, in a worker pool), in the text exposition format',
+  })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'the metrics', schema: { type: 'string' } })
+  @ApiZodResponse(503, ErrorBody, 'a worker of the pool did not answer')
   @Get('metrics')
   async scrape(@Res() res: Response): Promise<void> {
+    let text: string;
+    try {
+      text = await this.metrics.exposition();
+    } catch (e) {
+      // a pool worker's primary did not answer, or a worker did not answer it
+      res.status(503).json({ error: `metrics unavailable: ${(e as Error).message}` });
+      return;
+    }
     res.setHeader('content-type', this.metrics.registry.contentType);
-    res.end(await this.metrics.registry.metrics());
+    res.end(text);
   }
 
   @ApiOperation({ summary: 'Liveness: the process answers' })
