@@ -53,6 +53,9 @@ const levels = {
 /** Characters of keys and values per produce request: half the broker's 1 MiB batch limit, room for multi-byte UTF-8. */
 const SEND_BYTES = 512 * 1024;
 
+/** A range reader keeps fetching a partition until this much is queued (see `openReader`). */
+const READER_QUEUE_BYTES = 8 * 1024 * 1024;
+
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly partitions = new Map<string, number>();
@@ -263,13 +266,15 @@ export class KafkaEventLog implements EventLog {
 
   /**
    * One throwaway consumer reads every range; each partition's records queue up until `next`
-   * takes them, and a partition whose queue holds `chunk` records or more is paused until it is
-   * drained, so memory stays bounded while the reader merges partitions at its own pace.
+   * takes them, and a partition whose queue holds `chunk` records or more — and at least
+   * READER_QUEUE_BYTES — is paused until it is drained, so memory stays bounded while the reader
+   * merges partitions at its own pace. (Pausing at `chunk` small records alone paused a partition
+   * after nearly every fetch, and the reader waited on the fetch loop rather than working.)
    */
   async openReader(stream: string, ranges: readonly PartitionRange[], chunk = 10_000): Promise<RangeReader> {
     const live = ranges.filter((r) => r.from < r.to);
     const queues = new Map(
-      live.map((r) => [r.partition, { range: r, records: [] as LogRecord[], done: false }]),
+      live.map((r) => [r.partition, { range: r, records: [] as LogRecord[], bytes: 0, done: false }]),
     );
     const waiting = new Map<number, () => void>();
     let failure: Error | null = null;
@@ -309,13 +314,17 @@ export class KafkaEventLog implements EventLog {
         for (const m of batch.messages) {
           const o = Number(m.offset);
           if (o < q.range.from) continue;
-          if (o < q.range.to) q.records.push(toRecord(stream, batch.partition, m));
+          if (o < q.range.to) {
+            const record = toRecord(stream, batch.partition, m);
+            q.records.push(record);
+            q.bytes += record.value.length;
+          }
           if (o >= q.range.to - 1) {
             q.done = true;
             break;
           }
         }
-        if (q.done || q.records.length >= chunk) {
+        if (q.done || (q.records.length >= chunk && q.bytes >= READER_QUEUE_BYTES)) {
           paused.add(batch.partition);
           consumer.pause([{ topic: stream, partitions: [batch.partition] }]);
         }
@@ -332,6 +341,7 @@ export class KafkaEventLog implements EventLog {
         }
         if (failure) throw failure;
         const out = q.records.splice(0, q.records.length);
+        q.bytes = 0;
         if (!q.done && paused.delete(partition))
           consumer.resume([{ topic: stream, partitions: [partition] }]);
         return out;
