@@ -36,6 +36,59 @@ interface Cursor {
   fill(): Promise<void>;
 }
 
+/** Events in hand for a cursor: a decoded record's, or a read worker's columns. */
+interface Batch {
+  readonly count: number;
+  event(i: number): DomainEvent;
+  offset(i: number): number;
+}
+
+const decodedBatch = (events: readonly Decoded[]): Batch => ({
+  count: events.length,
+  event: (i) => events[i]!.event,
+  offset: (i) => events[i]!.record.offset,
+});
+
+const columnsBatch = (c: EventColumns): Batch => ({
+  count: c.count,
+  event: (i) => eventAt(c, i),
+  offset: (i) => c.offsets[i]!,
+});
+
+/** A cursor over the batches `next` hands out, in order, until it hands out none. */
+function cursorOf(r: MergeRange, next: () => Promise<Batch | undefined>): Cursor {
+  let batch: Batch | undefined;
+  let at = 0;
+  const head = () => {
+    c.event = batch!.event(at);
+    c.offset = batch!.offset(at);
+  };
+  const c: Cursor = {
+    partition: r.partition,
+    rank: r.rank,
+    event: undefined,
+    offset: 0,
+    advance: () => {
+      if (batch && ++at < batch.count) {
+        head();
+        return true;
+      }
+      c.event = undefined;
+      return false;
+    },
+    fill: async () => {
+      if (batch && at < batch.count) return;
+      do {
+        batch = await next();
+        at = 0;
+      } while (batch && batch.count === 0);
+      if (batch) head();
+      else c.event = undefined;
+    },
+  };
+  return c;
+}
+
 export interface MergeProgress {
   /** Records read so far, and in all. */
   (read: number, total: number): void;
@@ -118,45 +171,22 @@ async function inProcessCursors(
     const reader = readers.get(r.stream)!;
     let records: readonly LogRecord[] = [];
     let next = 0;
-    let buffer: readonly Decoded[] = [];
-    let at = 0;
-    let done = false;
-    const c: Cursor = {
-      partition: r.partition,
-      rank: r.rank,
-      event: undefined,
-      offset: 0,
-      advance: () => {
-        if (++at < buffer.length) {
-          c.event = buffer[at]!.event;
-          c.offset = buffer[at]!.record.offset;
-          return true;
+    // the next record's events, decoding as many records as it takes to find one with any
+    return cursorOf(r, async () => {
+      for (;;) {
+        if (next < records.length) {
+          const decoded = decodeRecords([records[next++]!]);
+          tally.bad += decoded.bad.length;
+          if (decoded.events.length > 0) return decodedBatch(decoded.events);
+          continue;
         }
-        c.event = undefined;
-        return false;
-      },
-      fill: async () => {
-        while (at >= buffer.length && !done) {
-          if (next < records.length) {
-            const decoded = decodeRecords([records[next++]!]);
-            tally.bad += decoded.bad.length;
-            buffer = decoded.events;
-            at = 0;
-            continue;
-          }
-          records = await reader.next(r.partition);
-          if (records.length === 0) done = true;
-          next = 0;
-          tally.read += records.length;
-          onRead();
-        }
-        if (at < buffer.length) {
-          c.event = buffer[at]!.event;
-          c.offset = buffer[at]!.record.offset;
-        }
-      },
-    };
-    return c;
+        records = await reader.next(r.partition);
+        next = 0;
+        tally.read += records.length;
+        onRead();
+        if (records.length === 0) return undefined;
+      }
+    });
   });
   return {
     cursors,
@@ -226,41 +256,17 @@ async function workerCursors(
   );
   const cursors = ranges.map((r, cursor): Cursor => {
     const q = queues[cursor]!;
-    let chunk: EventColumns | undefined;
-    let at = 0;
-    const c: Cursor = {
-      partition: r.partition,
-      rank: r.rank,
-      event: undefined,
-      offset: 0,
-      advance: () => {
-        if (chunk && ++at < chunk.count) {
-          c.event = eventAt(chunk, at);
-          c.offset = chunk.offsets[at]!;
-          return true;
-        }
-        c.event = undefined;
-        return false;
-      },
-      fill: async () => {
-        if (chunk && at < chunk.count) return;
-        if (chunk) {
-          // done with it: the worker may read one more
-          q.worker.postMessage({ cursor });
-          chunk = undefined;
-        }
-        while (q.chunks.length === 0 && !q.ended && !failure)
-          await new Promise<void>((resolve) => (q.wake = resolve));
-        if (failure) throw failure;
-        chunk = q.chunks.shift();
-        at = 0;
-        if (chunk) {
-          c.event = eventAt(chunk, 0);
-          c.offset = chunk.offsets[0]!;
-        }
-      },
-    };
-    return c;
+    let holding = false;
+    return cursorOf(r, async () => {
+      // done with the last one: the worker may read one more
+      if (holding) q.worker.postMessage({ cursor });
+      while (q.chunks.length === 0 && !q.ended && !failure)
+        await new Promise<void>((resolve) => (q.wake = resolve));
+      if (failure) throw failure;
+      const chunk = q.chunks.shift();
+      holding = chunk !== undefined;
+      return chunk && columnsBatch(chunk);
+    });
   });
   return {
     cursors,
