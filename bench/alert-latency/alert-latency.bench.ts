@@ -42,7 +42,6 @@ import type {
   LifecycleEvent,
   PlacementSuggested,
 } from '@vgpu-twin/contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +50,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { format, resolveConfig } from 'prettier';
 import { io, type Socket } from 'socket.io-client';
+import { deleteBenchTopics } from '../support/kafka';
 
 const REPO = join(__dirname, '..', '..');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3) || 3);
@@ -655,31 +655,8 @@ async function runOnce(logName: 'embedded' | 'kafka', rate: number, run: number)
   }
 }
 
-/**
- * Topic prefixes to delete when the bench ends. Not between runs: creating topics right after
- * deleting others made kafkajs's createTopics (waitForLeaders) fail with "This server does not
- * host this topic-partition" on the local broker.
- */
+/** Topic prefixes of this bench's Kafka runs, deleted when it ends (deleteBenchTopics). */
 const toDelete: string[] = [];
-
-/** Leaves the shared broker as it was: the bench's topics and consumer groups go. */
-async function deleteTopics(prefixes: readonly string[]): Promise<void> {
-  if (prefixes.length === 0) return;
-  const admin = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => prefixes.some((p) => g.startsWith(p)));
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
-  } catch (e) {
-    log(`could not delete topics ${prefixes.join('*, ')}*: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 // --- main -----------------------------------------------------------------------------------
 async function main(): Promise<void> {
@@ -744,7 +721,7 @@ async function main(): Promise<void> {
 }
 
 main()
-  .finally(() => deleteTopics(toDelete))
+  .finally(() => deleteBenchTopics(BROKERS, toDelete, log))
   .catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

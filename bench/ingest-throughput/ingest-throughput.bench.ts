@@ -27,12 +27,13 @@
  * Raw runs go to bench/ingest-throughput/results.json. Topics created are deleted at the end.
  */
 import autocannon from 'autocannon';
-import { Kafka, logLevel } from 'kafkajs';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchInventory } from '../support/cluster';
+import { deleteBenchTopics } from '../support/kafka';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const RUNS = Number.parseInt(process.env.BENCH_RUNS ?? '3', 10);
@@ -113,62 +114,21 @@ const vmId = (v: number): string => `vm-${pad(v, 5)}`;
 const WORKLOADS = ['resnet50-train', 'bert-infer', 'stream-memory', 'pcie-copy'] as const;
 
 function inventoryBody(): unknown[] {
-  const ts = new Date(Date.now() - 60_000).toISOString();
-  const events: Record<string, unknown>[] = [
-    {
-      type: 'host.registered',
-      data: {
-        hostId: 'host-1',
-        clusterId: 'cluster-a',
-        cpuCores: 64,
-        memoryMib: 524288,
-        homogeneousProfiles: true,
-      },
-    },
-  ];
-  WORKLOADS.forEach((workload, i) =>
-    events.push({
-      type: 'workload.profiled',
-      data: {
-        workload,
-        features: {
-          gpuUtilPct: 90 - 20 * i,
-          memUtilPct: 40 + 10 * i,
-          pcieRxMBps: 120 * (i + 1),
-          pcieTxMBps: 10,
-          vcpuUtilPct: 35,
-          kernelMs: 0.4,
-        },
-        soloProgressRate: 10,
-        progressUnit: 'steps',
-      },
-    }),
-  );
-  for (let g = 0; g < GPUS; g++) {
-    events.push({
-      type: 'gpu.registered',
-      data: {
-        gpuId: gpuId(g),
-        hostId: 'host-1',
-        model: 'V100-16GB',
-        framebufferMib: 16384,
-        policy: 'best_effort',
-        timeSliceMs: 1,
-      },
-    });
-    for (let k = 0; k < VMS_PER_GPU; k++)
-      events.push({
-        type: 'vm.placed',
-        data: {
-          vmId: vmId(g * VMS_PER_GPU + k),
-          gpuId: gpuId(g),
-          profile: '4Q',
-          framebufferMib: 4096,
-          workload: WORKLOADS[k]!,
-        },
-      });
-  }
-  return events.map((e) => ({ ts, ...e }));
+  return benchInventory({
+    ts: new Date(Date.now() - 60_000).toISOString(),
+    gpus: GPUS,
+    vmsPerGpu: VMS_PER_GPU,
+    gpusPerHost: GPUS, // one host
+    hostId: () => 'host-1',
+    gpuId,
+    vmId,
+    workloads: WORKLOADS.map((workload, i) => ({
+      workload,
+      gpuUtilPct: 90 - 20 * i,
+      memUtilPct: 40 + 10 * i,
+      pcieRxMBps: 120 * (i + 1),
+    })),
+  });
 }
 
 /**
@@ -345,25 +305,6 @@ async function measure(config: string, run: number, body: string, broker: number
 }
 
 const prefixes: string[] = [];
-async function deleteTopics(): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'ingest-bench-cleanup',
-    brokers: BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    log(`deleted ${topics.length} topics`);
-  } catch (e) {
-    log(`topic cleanup failed: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
 async function main(): Promise<void> {
   const broker = brokerPid();
   const body = telemetryBody();
@@ -381,7 +322,7 @@ async function main(): Promise<void> {
       for (const config of order) runs.push(await measure(config, run, body, broker));
     }
   } finally {
-    if (CONFIGS.some((c) => c.startsWith('kafka'))) await deleteTopics();
+    if (CONFIGS.some((c) => c.startsWith('kafka'))) await deleteBenchTopics(BROKERS, prefixes, log);
   }
   log(
     `done; loadavg ${loadavg()

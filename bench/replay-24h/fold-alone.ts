@@ -11,12 +11,12 @@
  * (the window from 2026-01-01T00:00:00Z, 1), RUNS (3). One line per run on stdout: events,
  * fold seconds, events/s, CPU µs per event; then the median.
  */
-import { Streams } from '@vgpu-twin/contracts';
 import { loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
 import { TwinConfigSchema, twinConfigFrom } from '@vgpu-twin/twin';
 import { startReplay, type TwinInput } from '@vgpu-twin/twin-core';
 import { performance } from 'node:perf_hooks';
-import { mergeLog, type MergeRange } from '../../apps/cli/src/replay/merge';
+import { replayRanges } from '../../apps/cli/src/commands/replay';
+import { mergeLog } from '../../apps/cli/src/replay/merge';
 
 const HOURS = Number(process.env['HOURS'] ?? 1);
 const RUNS = Number(process.env['RUNS'] ?? 3);
@@ -28,24 +28,13 @@ async function main(): Promise<void> {
   const log = await openEventLog(config);
   const events: TwinInput[] = [];
   try {
-    const ranges: MergeRange[] = [];
-    for (const [rank, stream] of [Streams.inventory, Streams.telemetry].entries()) {
-      const ends = await log.endOffsets(stream);
-      const stops = await log.offsetsForTimestamp(stream, Date.parse(TO) + 1);
-      for (const { partition, offset } of ends)
-        ranges.push({
-          stream,
-          rank,
-          partition,
-          from: 0,
-          to: rank === 0 ? offset : (stops.find((s) => s.partition === partition)?.offset ?? offset),
-        });
-    }
+    // the ranges `vgpu-twin replay` itself reads (events past --to are read and ignored, as there)
+    const ranges = await replayRanges(log, Date.parse(TO));
     const t = performance.now();
     await mergeLog(
       log,
       config,
-      ranges.filter((r) => r.from < r.to),
+      ranges,
       2,
       (e) => void events.push(e as TwinInput),
       () => undefined,

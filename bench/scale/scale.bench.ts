@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchInventory } from '../support/cluster';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const GPUS = Number(process.env.GPUS ?? 10_000);
@@ -90,60 +91,16 @@ async function stopProc(p: Proc): Promise<void> {
 }
 
 function inventory(ts: string): unknown[] {
-  const events: unknown[] = [
-    {
-      ts,
-      type: 'workload.profiled',
-      data: {
-        workload: 'w',
-        features: {
-          gpuUtilPct: 60,
-          memUtilPct: 40,
-          pcieRxMBps: 120,
-          pcieTxMBps: 10,
-          vcpuUtilPct: 35,
-          kernelMs: 0.4,
-        },
-        soloProgressRate: 10,
-        progressUnit: 'steps',
-      },
-    },
-  ];
-  const GPUS_PER_HOST = 8;
-  for (let g = 0; g < GPUS; g++) {
-    const hostId = `host-${pad(Math.floor(g / GPUS_PER_HOST), 4)}`;
-    if (g % GPUS_PER_HOST === 0)
-      events.push({
-        ts,
-        type: 'host.registered',
-        data: { hostId, clusterId: 'cluster-a', cpuCores: 64, memoryMib: 524288, homogeneousProfiles: true },
-      });
-    events.push({
-      ts,
-      type: 'gpu.registered',
-      data: {
-        gpuId: gpuId(g),
-        hostId,
-        model: 'V100-16GB',
-        framebufferMib: 16384,
-        policy: 'best_effort',
-        timeSliceMs: 1,
-      },
-    });
-    for (let k = 0; k < VMS_PER_GPU; k++)
-      events.push({
-        ts,
-        type: 'vm.placed',
-        data: {
-          vmId: vmId(g * VMS_PER_GPU + k),
-          gpuId: gpuId(g),
-          profile: '4Q',
-          framebufferMib: 4096,
-          workload: 'w',
-        },
-      });
-  }
-  return events;
+  return benchInventory({
+    ts,
+    gpus: GPUS,
+    vmsPerGpu: VMS_PER_GPU,
+    gpusPerHost: 8,
+    hostId: (h) => `host-${pad(h, 4)}`,
+    gpuId,
+    vmId,
+    workloads: [{ workload: 'w', gpuUtilPct: 60, memUtilPct: 40, pcieRxMBps: 120 }],
+  });
 }
 
 const TS_TOKEN = '__TS__';

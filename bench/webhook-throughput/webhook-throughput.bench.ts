@@ -23,7 +23,6 @@ import { fixtures, Streams, type NotificationRequested } from '@vgpu-twin/contra
 import { partitionFor, type EventLog } from '@vgpu-twin/event-log';
 import { appendEvents, loadConfig, LogConfigSchema, openEventLog } from '@vgpu-twin/service-kit';
 import { partitionKey } from '@vgpu-twin/contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -34,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_RETRY_POLICY } from '../../apps/notifier/src/delivery/retry';
 import type { Receiver } from '../../apps/notifier/src/delivery/receivers';
 import { DeliveryWorker } from '../../apps/notifier/src/lifecycle/delivery';
+import { deleteBenchTopics } from '../support/kafka';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5) || 5);
 const N = Math.max(10, Number(process.env.BENCH_N ?? 2000) || 2000);
@@ -266,31 +266,8 @@ async function lifecycleLength(eventLog: EventLog): Promise<number> {
   return (await eventLog.endOffsets(Streams.lifecycle)).reduce((s, p) => s + p.offset, 0);
 }
 
-/**
- * Topic prefixes to delete when the bench ends. Not between runs: creating topics right after
- * deleting others made kafkajs's createTopics (waitForLeaders) fail with "This server does not
- * host this topic-partition" on the local broker.
- */
+/** Topic prefixes of this bench's Kafka runs, deleted when it ends (deleteBenchTopics). */
 const toDelete: string[] = [];
-
-/** Leaves the shared broker as it was: the bench's topics and consumer groups go. */
-async function deleteTopics(prefixes: readonly string[]): Promise<void> {
-  if (prefixes.length === 0) return;
-  const admin = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => prefixes.some((p) => g.startsWith(p)));
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
-  } catch (e) {
-    log(`could not delete topics ${prefixes.join('*, ')}*: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 // --- main -----------------------------------------------------------------------------------
 async function main(): Promise<void> {
@@ -351,7 +328,7 @@ async function main(): Promise<void> {
 }
 
 main()
-  .finally(() => deleteTopics(toDelete))
+  .finally(() => deleteBenchTopics(BROKERS, toDelete, log))
   .catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

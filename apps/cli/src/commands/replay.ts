@@ -68,6 +68,18 @@ async function rangesOf(
     .filter((r) => r.from < r.to);
 }
 
+/** Every partition range of the inventory and telemetry streams a replay up to `toMs` reads. */
+export async function replayRanges(
+  log: EventLog,
+  toMs: number,
+  startAt: Readonly<Record<string, number>> = {},
+): Promise<MergeRange[]> {
+  return [
+    ...(await rangesOf(log, Streams.inventory, toMs, startAt)),
+    ...(await rangesOf(log, Streams.telemetry, toMs, startAt)),
+  ];
+}
+
 /** Read workers by default: one per core (the merge and fold on this thread share them). */
 export const defaultReplayWorkers = (): number => Math.min(8, availableParallelism());
 
@@ -120,12 +132,7 @@ export async function runReplay(
       (line, redraw) => (redraw ? void process.stderr.write(`\r${line}`) : log(line)),
       tty,
     );
-    const toMs = Date.parse(options.to);
-    const startAt = snapshot?.offsets ?? {};
-    const ranges = [
-      ...(await rangesOf(eventLog, Streams.inventory, toMs, startAt)),
-      ...(await rangesOf(eventLog, Streams.telemetry, toMs, startAt)),
-    ];
+    const ranges = await replayRanges(eventLog, Date.parse(options.to), snapshot?.offsets ?? {});
     const { bad } = await mergeLog(
       eventLog,
       logConfig,
